@@ -1,0 +1,1 @@
+"""Everything that touches bpy: preferences, panel, operators, writers."""
