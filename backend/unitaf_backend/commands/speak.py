@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..output import write_outputs
-from ..pipeline import SpeakRequest, speak
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -28,6 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import BadInput
+    from ..output import write_outputs
+    from ..pipeline import SpeakRequest, speak
 
     if args.list_voices:
         from ..speech import list_voices
