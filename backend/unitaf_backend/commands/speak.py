@@ -26,8 +26,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import BadInput
-    from ..output import write_outputs
-    from ..pipeline import SpeakRequest, speak
 
     if args.list_voices:
         from ..speech import list_voices
@@ -43,6 +41,10 @@ def run(args: argparse.Namespace) -> int:
         text = args.text
     else:
         raise BadInput("give the text to speak, or --text-file")
+
+    from ..output import write_outputs
+    from ..pipeline import SpeakRequest, speak
+
     anim = speak(SpeakRequest(text=text, emotion=args.emotion, voice=args.voice, fps=args.fps,
                               mode=args.mode, seed=args.seed, head_motion=args.head_motion))
     for path in write_outputs(anim, args.out):
