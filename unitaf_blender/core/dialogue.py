@@ -1,0 +1,319 @@
+"""Dialogue scripts for the batch: read CSV or JSON, check every row, and lay lines out on the timeline.
+
+A dialogue file has the columns ``object,start,text,audio,transcript,emotion,intensity,voice``:
+
+- ``object``: the target object's name (empty = the batch's default object, if one was given);
+- ``start``: the start frame (empty = after the previous line on that object, plus a gap);
+- ``text`` or ``audio``: the words to speak, or a WAV path (relative to the dialogue file) with an
+  optional ``transcript``; exactly one of the two;
+- ``emotion`` (a preset name, default ``neutral``) and ``intensity`` (0..1, default 1);
+- ``voice`` (empty = the backend's default voice).
+
+CSV needs a header row (columns in any order, unknown columns are an error so typos are caught);
+JSON is a list of objects with the same keys (or ``{"lines": [...]}``). Row numbers count data rows
+from 1, in file order, and every problem names its row, so one bad row never stops the others.
+
+Pure: stdlib only, no bpy, so it is unit-tested without Blender.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+COLUMNS: tuple[str, ...] = ("object", "start", "text", "audio", "transcript", "emotion", "intensity", "voice")
+
+# The backend's emotion presets (the shared contract in unitaf_backend/emotion.py; the add-on cannot import it).
+EMOTION_PRESETS: tuple[str, ...] = (
+    "neutral", "happy", "angry", "sad", "afraid", "disgusted", "melancholic", "surprised", "calm",
+)
+DEFAULT_EMOTION = "neutral"
+DEFAULT_INTENSITY = 1.0
+DEFAULT_GAP_SECONDS = 0.5
+
+
+class DialogueError(Exception):
+    """The file as a whole cannot be read (missing, not CSV/JSON, no header...): one clear line."""
+
+
+@dataclass(frozen=True)
+class DialogueLine:
+    row: int                      # data row number, from 1, in file order
+    object: str
+    start: int | None             # None = after the previous line on that object
+    text: str | None              # exactly one of text and audio
+    audio: str | None             # absolute path of a WAV file
+    transcript: str | None
+    emotion: str
+    intensity: float
+    voice: str | None
+
+    @property
+    def label(self) -> str:
+        """A short human name for logs: the text's start, or the audio file's name."""
+        if self.text is not None:
+            words = " ".join(self.text.split())
+            return words if len(words) <= 40 else words[:37] + "..."
+        return os.path.basename(self.audio or "")
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.message}"
+
+
+@dataclass
+class Dialogue:
+    lines: list[DialogueLine] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.lines) + len(self.problems)
+
+
+# ----------------------------------------------------------------------------------------------- reading
+
+def read_dialogue(path: str | os.PathLike[str], default_object: str | None = None) -> Dialogue:
+    """Read a .csv or .json dialogue file; relative audio paths are taken from the file's folder."""
+    p = Path(path)
+    if not p.is_file():
+        raise DialogueError(f"dialogue file not found: {p}")
+    try:
+        content = p.read_text(encoding="utf-8-sig")    # -sig: spreadsheets often write a BOM
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DialogueError(f"cannot read dialogue file {p}: {exc}") from None
+    base_dir = str(p.resolve().parent)
+    suffix = p.suffix.lower()
+    if suffix == ".json":
+        return parse_json(content, base_dir, default_object)
+    if suffix in (".csv", ".txt", ".tsv"):
+        return parse_csv(content, base_dir, default_object)
+    raise DialogueError(f"dialogue file must be .csv or .json, got {p.name}")
+
+
+def parse_csv(content: str, base_dir: str, default_object: str | None = None) -> Dialogue:
+    """Parse CSV text with a header row. Blank lines are skipped and do not count as rows."""
+    reader = csv.reader(io.StringIO(content))
+    header: list[str] | None = None
+    records: list[dict[str, object]] = []
+    for cells in reader:
+        if not any(c.strip() for c in cells):
+            continue
+        if header is None:
+            header = [c.strip().lower() for c in cells]
+            _check_header(header)
+            continue
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+            records.append({"__error__": f"{len(cells)} cells but the header has {len(header)} columns"})
+            continue
+        records.append({name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)})
+    if header is None:
+        raise DialogueError("dialogue CSV is empty; it needs a header row: " + ",".join(COLUMNS))
+    return _check_records(records, base_dir, default_object)
+
+
+def parse_json(content: str, base_dir: str, default_object: str | None = None) -> Dialogue:
+    """Parse a JSON list of line objects, or an object with a ``lines`` list."""
+    try:
+        data = json.loads(content)
+    except json.JSONDecodeError as exc:
+        raise DialogueError(f"dialogue JSON is not valid: {exc}") from None
+    if isinstance(data, dict) and "lines" in data:
+        data = data["lines"]
+    if not isinstance(data, list):
+        raise DialogueError('dialogue JSON must be a list of lines, or {"lines": [...]}')
+    records: list[dict[str, object]] = []
+    for item in data:
+        if not isinstance(item, dict):
+            records.append({"__error__": "each line must be a JSON object with the dialogue columns"})
+            continue
+        unknown = sorted(set(map(str, item)) - set(COLUMNS))
+        if unknown:
+            records.append({"__error__": f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(COLUMNS)}"})
+            continue
+        records.append(dict(item))
+    return _check_records(records, base_dir, default_object)
+
+
+def _check_header(header: list[str]) -> None:
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        raise DialogueError(
+            f"unknown column(s) in the header: {', '.join(unknown)}; allowed: {', '.join(COLUMNS)}"
+        )
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise DialogueError(f"column(s) named twice in the header: {', '.join(dupes)}")
+    if "text" not in header and "audio" not in header:
+        raise DialogueError("the header needs a 'text' or an 'audio' column")
+
+
+def _check_records(records: list[dict[str, object]], base_dir: str, default_object: str | None) -> Dialogue:
+    out = Dialogue()
+    for row, record in enumerate(records, start=1):
+        try:
+            out.lines.append(_check_record(row, record, base_dir, default_object))
+        except _RowError as exc:
+            out.problems.append(RowProblem(row, str(exc)))
+    return out
+
+
+class _RowError(Exception):
+    pass
+
+
+def _cell(record: dict[str, object], name: str) -> str | None:
+    """A cell as stripped text; empty and missing cells are None (they take the default)."""
+    value = record.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise _RowError(f"{name} must not be true/false")
+    text = str(value).strip()
+    return text or None
+
+
+def _check_record(row: int, record: dict[str, object], base_dir: str, default_object: str | None) -> DialogueLine:
+    if "__error__" in record:
+        raise _RowError(str(record["__error__"]))
+
+    obj = _cell(record, "object") or default_object
+    if not obj:
+        raise _RowError("no object: fill the 'object' column (or pass a default object)")
+
+    start = _parse_start(_cell(record, "start"))
+
+    text = _cell(record, "text")
+    audio = _cell(record, "audio")
+    transcript = _cell(record, "transcript")
+    if text and audio:
+        raise _RowError("give either text or audio, not both (put the words of a recording in 'transcript')")
+    if not text and not audio:
+        raise _RowError("nothing to say: fill 'text', or 'audio' with a WAV file")
+    if text and transcript:
+        raise _RowError("'transcript' belongs to an audio line; this line has text")
+    audio_path = None
+    if audio:
+        audio_path = os.path.normpath(os.path.join(base_dir, os.path.expanduser(audio)))
+        if not audio_path.lower().endswith(".wav"):
+            raise _RowError(f"audio must be a .wav file, got {audio!r}")
+        if not os.path.isfile(audio_path):
+            raise _RowError(f"audio file not found: {audio_path}")
+
+    emotion = (_cell(record, "emotion") or DEFAULT_EMOTION).lower()
+    if emotion not in EMOTION_PRESETS:
+        raise _RowError(f"unknown emotion {emotion!r}; choose one of: {', '.join(EMOTION_PRESETS)}")
+
+    intensity = _parse_intensity(_cell(record, "intensity"))
+    voice = _cell(record, "voice")
+    return DialogueLine(row=row, object=obj, start=start, text=text, audio=audio_path,
+                        transcript=transcript, emotion=emotion, intensity=intensity, voice=voice)
+
+
+def _parse_start(cell: str | None) -> int | None:
+    if cell is None:
+        return None
+    try:
+        value = float(cell)
+    except ValueError:
+        raise _RowError(f"start must be a frame number, got {cell!r}") from None
+    if not math.isfinite(value) or value != int(value):
+        raise _RowError(f"start must be a whole frame number, got {cell!r}")
+    return int(value)
+
+
+def _parse_intensity(cell: str | None) -> float:
+    if cell is None:
+        return DEFAULT_INTENSITY
+    try:
+        value = float(cell)
+    except ValueError:
+        raise _RowError(f"intensity must be a number between 0 and 1, got {cell!r}") from None
+    if not (0.0 <= value <= 1.0):     # also false for NaN
+        raise _RowError(f"intensity must be between 0 and 1, got {cell!r}")
+    return value
+
+
+# ----------------------------------------------------------------------------------------------- layout
+
+def frames_for(duration_s: float, fps: float) -> int:
+    """How many scene frames a line of this many seconds covers (at least one)."""
+    return max(1, math.ceil(duration_s * fps - 1e-6))
+
+
+def default_gap(fps: float) -> int:
+    return max(1, round(DEFAULT_GAP_SECONDS * fps))
+
+
+@dataclass(frozen=True)
+class Placement:
+    start: int
+    end: int                        # exclusive: the line covers frames start .. end-1
+    requested: int | None           # the row's own start, if it had one
+    moved: bool                     # True when a requested start overlapped and the line was pushed later
+
+
+class TimelineLayout:
+    """Where each line goes, per object, with no two lines of one object overlapping.
+
+    Spans are half-open [start, end). A line with no start goes after the previous line placed on its
+    object (or after the latest existing span there, or at ``first_frame``) plus ``gap``; a line whose
+    start overlaps something already there is pushed to the first free place after it, so nothing is
+    ever written over an earlier line.
+    """
+
+    def __init__(self, first_frame: int, gap: int, occupied: dict[str, list[tuple[int, int]]] | None = None):
+        if gap < 0:
+            raise ValueError("gap must be >= 0")
+        self.first_frame = int(first_frame)
+        self.gap = int(gap)
+        self._spans: dict[str, list[tuple[int, int]]] = {
+            name: sorted((int(s), int(e)) for s, e in spans) for name, spans in (occupied or {}).items()
+        }
+        self._last_end: dict[str, int] = {
+            name: max(e for _, e in spans) for name, spans in self._spans.items() if spans
+        }
+
+    def spans(self, obj: str) -> list[tuple[int, int]]:
+        return list(self._spans.get(obj, []))
+
+    def place(self, obj: str, requested: int | None, length: int) -> Placement:
+        """Find where a line of ``length`` frames goes; does not reserve it (see ``reserve``)."""
+        if length < 1:
+            raise ValueError("length must be >= 1")
+        if requested is None:
+            last = self._last_end.get(obj)
+            want = self.first_frame if last is None else last + self.gap
+        else:
+            want = int(requested)
+        start = self._first_free(obj, want, length)
+        return Placement(start=start, end=start + length, requested=requested,
+                         moved=requested is not None and start != requested)
+
+    def reserve(self, obj: str, start: int, end: int) -> None:
+        """Record a line as placed (use the span the writer really covered)."""
+        if end <= start:
+            raise ValueError("end must be after start")
+        spans = self._spans.setdefault(obj, [])
+        spans.append((int(start), int(end)))
+        spans.sort()
+        self._last_end[obj] = int(end)
+
+    def _first_free(self, obj: str, want: int, length: int) -> int:
+        # One pass is enough: spans are sorted by start, and a line that fits before a span fits before
+        # every later one, so a push never lands on a span already passed.
+        start = want
+        for s, e in self._spans.get(obj, []):
+            if start < e and s < start + length:
+                start = e + self.gap
+        return start
