@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
 
 from unitaf_blender.core.dialogue import (
-    COLUMNS, DialogueError, TimelineLayout, default_gap, frames_for, parse_csv, parse_json, read_dialogue,
+    COLUMNS,
+    DialogueError,
+    TimelineLayout,
+    default_gap,
+    frames_for,
+    parse_csv,
+    parse_json,
+    read_dialogue,
 )
 
 HEADER = ",".join(COLUMNS)
@@ -159,5 +167,5 @@ def test_layout_never_overlaps_randomised():
             assert p.start >= (req if req is not None else p.start)
             lay.reserve("A", p.start, p.end)
         spans = lay.spans("A")
-        for (s1, e1), (s2, e2) in zip(spans, spans[1:]):
+        for (s1, e1), (s2, e2) in itertools.pairwise(spans):
             assert e1 <= s2
