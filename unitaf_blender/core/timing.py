@@ -30,8 +30,9 @@ def frame_count(duration: float, fps: float) -> int:
 
 
 def end_frame(start_frame: int, duration: float, fps: float) -> int:
-    """The last scene frame the line touches (rounded up)."""
-    return int(start_frame) + int(math.ceil(seconds_to_frames(duration, fps) - 1e-6))
+    """The last scene frame the line's audio plays in (inclusive): a sound strip of the same duration
+    covers [start_frame, end_frame + 1)."""
+    return int(start_frame) + max(0, int(math.ceil(seconds_to_frames(duration, fps) - 1e-6)) - 1)
 
 
 def resample(weights: np.ndarray, src_fps: float, dst_fps: float, n_frames: int | None = None) -> np.ndarray:

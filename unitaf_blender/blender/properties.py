@@ -1,0 +1,85 @@
+"""The panel's settings, stored per scene (`scene.unitaf`), and the editable channel-mapping rows."""
+
+from __future__ import annotations
+
+import bpy
+from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProperty, IntProperty,
+                       PointerProperty, StringProperty)
+
+from ..core.line_inputs import EMOTION_PRESETS, MODES
+from ..core.mapping import SOURCE_CHANNELS
+
+EMOTION_ITEMS = [(name, name.capitalize(), f"Speak and look {name}") for name in EMOTION_PRESETS]
+MODE_ITEMS = [("auto", "Auto", "Neural when its weights are installed, else rules"),
+              ("neural", "Neural", "The audio-to-face model on the TTS's own features"),
+              ("rules", "Rules", "The articulation model (phonemes to visemes)")]
+assert tuple(i[0] for i in MODE_ITEMS) == MODES
+SOURCE_ITEMS = [("NONE", "(not driven)", "Leave this shape key alone")] + [
+    (name, name, "") for name in SOURCE_CHANNELS]
+
+
+def _is_mesh(_self: object, obj: bpy.types.Object) -> bool:
+    return obj.type == "MESH"
+
+
+class UNITAF_MappingRow(bpy.types.PropertyGroup):
+    """One shape key of the target and the channel that drives it."""
+    target: StringProperty(name="Shape key")  # type: ignore[valid-type]
+    source: EnumProperty(name="Channel", items=SOURCE_ITEMS, default="NONE")  # type: ignore[valid-type]
+    how: StringProperty(name="Matched by")  # type: ignore[valid-type]
+
+
+class UNITAF_SceneSettings(bpy.types.PropertyGroup):
+    text: StringProperty(name="Line", description="What the character says")  # type: ignore[valid-type]
+    use_text_block: BoolProperty(  # type: ignore[valid-type]
+        name="Use Text", description="Take the line from a Text datablock (for long scripts)")
+    text_block: PointerProperty(name="Text", type=bpy.types.Text)  # type: ignore[valid-type]
+    emotion: EnumProperty(name="Emotion", items=EMOTION_ITEMS, default="neutral")  # type: ignore[valid-type]
+    intensity: FloatProperty(name="Intensity", min=0.0, max=1.0, default=0.8)  # type: ignore[valid-type]
+    voice: StringProperty(  # type: ignore[valid-type]
+        name="Voice", description="Voice name (empty: the default voice from the preferences)")
+    target: PointerProperty(  # type: ignore[valid-type]
+        name="Target", type=bpy.types.Object, poll=_is_mesh,
+        description="Mesh to animate (empty: the active object)")
+    use_current_frame: BoolProperty(name="At Current Frame", default=True)  # type: ignore[valid-type]
+    start_frame: IntProperty(name="Start Frame", default=1, min=0)  # type: ignore[valid-type]
+    add_sound: BoolProperty(  # type: ignore[valid-type]
+        name="Add Audio Strip", default=True, description="Put the speech in the sequencer")
+    extend_range: BoolProperty(  # type: ignore[valid-type]
+        name="Extend Frame Range", default=True, description="Make the scene end no earlier than the line")
+    use_nla: BoolProperty(  # type: ignore[valid-type]
+        name="NLA Strip", default=False,
+        description="Put the new Action in an NLA strip at the start frame instead of making it active")
+    mode: EnumProperty(name="Mode", items=MODE_ITEMS, default="auto")  # type: ignore[valid-type]
+    mapping_rows: CollectionProperty(type=UNITAF_MappingRow)  # type: ignore[valid-type]
+    mapping_index: IntProperty()  # type: ignore[valid-type]
+    mapping_object: StringProperty(  # type: ignore[valid-type]
+        description="The object the mapping rows were made for")
+    show_mapping: BoolProperty(name="Channel Mapping", default=False)  # type: ignore[valid-type]
+    last_result: StringProperty()  # type: ignore[valid-type]
+    last_error: StringProperty()  # type: ignore[valid-type]
+
+
+def panel_text(settings: UNITAF_SceneSettings) -> str:
+    """The line the panel holds: the Text datablock's content or the one-line field."""
+    if settings.use_text_block and settings.text_block is not None:
+        return str(settings.text_block.as_string())
+    return str(settings.text)
+
+
+def rows_mapping(settings: UNITAF_SceneSettings, obj: bpy.types.Object | None) -> dict[str, str] | None:
+    """The mapping edited in the panel, if it was made for `obj` (else None: find one automatically)."""
+    if obj is None or settings.mapping_object != obj.name or len(settings.mapping_rows) == 0:
+        return None
+    return {row.target: row.source for row in settings.mapping_rows if row.source != "NONE"}
+
+
+CLASSES = (UNITAF_MappingRow, UNITAF_SceneSettings)
+
+
+def register_properties() -> None:
+    bpy.types.Scene.unitaf = PointerProperty(type=UNITAF_SceneSettings)  # type: ignore[attr-defined]
+
+
+def unregister_properties() -> None:
+    del bpy.types.Scene.unitaf  # type: ignore[attr-defined]
