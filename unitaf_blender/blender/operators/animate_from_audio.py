@@ -1,0 +1,64 @@
+"""unitaf.animate_from_audio: animate the active mesh from a recorded WAV (optionally with its transcript)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import bpy
+from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
+
+from ...core import line_inputs
+from ...core.naming import line_label
+from ..properties import EMOTION_ITEMS, MODE_ITEMS
+from .common import LineOperator, PreparedLine
+from .generate_speech_animation import prepare_line
+
+MAX_WAV_BYTES = 200 * 1024 * 1024
+
+
+class UNITAF_OT_animate_from_audio(LineOperator, bpy.types.Operator):
+    """Animate the face from a recorded voice (WAV); the recording is referenced, never copied or changed"""
+    bl_idname = "unitaf.animate_from_audio"
+    bl_label = "Animate from Audio"
+    bl_options = {"REGISTER", "UNDO"}
+
+    filepath: StringProperty(name="WAV File", subtype="FILE_PATH")  # type: ignore[valid-type]
+    filter_glob: StringProperty(default="*.wav", options={"HIDDEN"})  # type: ignore[valid-type]
+    transcript: StringProperty(  # type: ignore[valid-type]
+        name="Transcript", description="What is said in the recording (optional, improves timing)")
+    emotion: EnumProperty(name="Emotion", items=EMOTION_ITEMS, default="neutral")  # type: ignore[valid-type]
+    intensity: FloatProperty(name="Intensity", min=0.0, max=1.0, default=0.8)  # type: ignore[valid-type]
+    start_frame: IntProperty(  # type: ignore[valid-type]
+        name="Start Frame", default=-1, min=-1, description="-1: the current frame")
+    mode: EnumProperty(name="Mode", items=MODE_ITEMS, default="auto")  # type: ignore[valid-type]
+
+    _picked_in_browser = False
+
+    def invoke(self, context: Any, event: Any) -> set[str]:
+        if not self.filepath and not bpy.app.background:
+            self._picked_in_browser = True
+            context.window_manager.fileselect_add(self)     # pick the WAV first; Blender then calls execute
+            return {"RUNNING_MODAL"}
+        return super().invoke(context, event)
+
+    def execute(self, context: Any) -> set[str]:
+        if self._picked_in_browser and context.window is not None and not bpy.app.background:
+            return self.start_async(context)                # after the file browser: still off the main thread
+        return super().execute(context)
+
+    def prepare(self, context: Any) -> PreparedLine:
+        return prepare_line(self, context, speak=False)
+
+    def audio_request(self, options: line_inputs.LineOptions) -> tuple[Any, str]:
+        """The request for the chosen WAV and the line's name (transcript or file name)."""
+        path = bpy.path.abspath(self.filepath)
+        if not self.filepath or not os.path.isfile(path):
+            raise line_inputs.InputError(f"no WAV file at {self.filepath or '(nothing chosen)'}")
+        if os.path.getsize(path) > MAX_WAV_BYTES:
+            raise line_inputs.InputError(f"{os.path.basename(path)} is larger than 200 MB")
+        with open(path, "rb") as f:
+            wav_bytes = f.read()
+        request = line_inputs.animate_request(wav_bytes, self.transcript, options)
+        stem = os.path.splitext(os.path.basename(path))[0]
+        return request, line_label(request.transcript) if request.transcript else stem

@@ -1,0 +1,140 @@
+"""Channel-mapping operators: find the mapping for the target, clear it, save and load presets (JSON)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import bpy
+from bpy.props import StringProperty
+
+from ...core.mapping import MappingError, auto_map, load_preset, save_preset
+from ..apply import shape_key_names
+from ..compat import addon_package
+from .common import target_object
+
+PRESET_SUBDIR = "mapping_presets"
+
+
+def preset_directory() -> str:
+    try:
+        return str(bpy.utils.extension_path_user(addon_package(), path=PRESET_SUBDIR, create=True))
+    except ValueError:     # not running as an installed extension
+        return str(bpy.utils.user_resource("CONFIG", path=os.path.join("unitaf", PRESET_SUBDIR), create=True))
+
+
+def fill_rows(settings: Any, obj: Any, mapping: dict[str, str], how: dict[str, str]) -> None:
+    """One row per shape key of `obj` (except Basis), with its channel or NONE."""
+    settings.mapping_rows.clear()
+    for name in shape_key_names(obj):
+        row = settings.mapping_rows.add()
+        row.target = name
+        row.source = mapping.get(name, "NONE")
+        row.how = how.get(name, "")
+    settings.mapping_object = obj.name
+
+
+class _MappingOperator(bpy.types.Operator):
+    bl_options = {"REGISTER", "UNDO"}
+
+    def target(self, context: Any) -> Any:
+        obj = target_object(context)
+        if not shape_key_names(obj):
+            raise MappingError(f"'{obj.name}' has no shape keys; add the demo head to try UniTAF")
+        return obj
+
+
+class UNITAF_OT_mapping_detect(_MappingOperator):
+    """Match the target's shape keys to the ARKit channels (any naming convention); edit rows to fix"""
+    bl_idname = "unitaf.mapping_detect"
+    bl_label = "Detect Mapping"
+
+    def execute(self, context: Any) -> set[str]:
+        try:
+            obj = self.target(context)
+        except MappingError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        report = auto_map(shape_key_names(obj))
+        fill_rows(context.scene.unitaf, obj, report.mapping, report.how)
+        self.report({"INFO"} if report.usable else {"WARNING"}, report.summary())
+        return {"FINISHED"}
+
+
+class UNITAF_OT_mapping_clear(_MappingOperator):
+    """Forget the edited mapping: the target's shape keys are matched automatically again"""
+    bl_idname = "unitaf.mapping_clear"
+    bl_label = "Clear Mapping"
+
+    def execute(self, context: Any) -> set[str]:
+        context.scene.unitaf.mapping_rows.clear()
+        context.scene.unitaf.mapping_object = ""
+        return {"FINISHED"}
+
+
+class UNITAF_OT_mapping_save_preset(bpy.types.Operator):
+    """Save the edited mapping as a JSON preset (a new file; existing files are never replaced)"""
+    bl_idname = "unitaf.mapping_save_preset"
+    bl_label = "Save Mapping Preset"
+
+    filepath: StringProperty(subtype="FILE_PATH")  # type: ignore[valid-type]
+    filter_glob: StringProperty(default="*.json", options={"HIDDEN"})  # type: ignore[valid-type]
+
+    def invoke(self, context: Any, event: Any) -> set[str]:
+        self.filepath = os.path.join(preset_directory(), "mapping.json")
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+    def execute(self, context: Any) -> set[str]:
+        settings = context.scene.unitaf
+        mapping = {row.target: row.source for row in settings.mapping_rows if row.source != "NONE"}
+        if not mapping:
+            self.report({"ERROR"}, "the mapping is empty: detect or edit it first")
+            return {"CANCELLED"}
+        path = bpy.path.abspath(self.filepath)
+        if not path.lower().endswith(".json"):
+            path += ".json"
+        try:
+            save_preset(path, mapping)
+        except FileExistsError:
+            self.report({"ERROR"}, f"{path} exists already; choose a new name")
+            return {"CANCELLED"}
+        except OSError as exc:
+            self.report({"ERROR"}, f"could not save {path}: {exc.strerror}")
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"saved {len(mapping)} rows to {path}")
+        return {"FINISHED"}
+
+
+class UNITAF_OT_mapping_load_preset(_MappingOperator):
+    """Load a JSON mapping preset onto the target's shape keys"""
+    bl_idname = "unitaf.mapping_load_preset"
+    bl_label = "Load Mapping Preset"
+
+    filepath: StringProperty(subtype="FILE_PATH")  # type: ignore[valid-type]
+    filter_glob: StringProperty(default="*.json", options={"HIDDEN"})  # type: ignore[valid-type]
+
+    def invoke(self, context: Any, event: Any) -> set[str]:
+        self.filepath = preset_directory() + os.sep
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+    def execute(self, context: Any) -> set[str]:
+        try:
+            obj = self.target(context)
+            mapping = load_preset(bpy.path.abspath(self.filepath))
+        except MappingError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        names = set(shape_key_names(obj))
+        usable = {t: s for t, s in mapping.items() if t in names}
+        if not usable:
+            self.report({"ERROR"}, f"none of the preset's shape keys exist on '{obj.name}'")
+            return {"CANCELLED"}
+        fill_rows(context.scene.unitaf, obj, usable, {t: "preset" for t in usable})
+        self.report({"INFO"}, f"{len(usable)} of {len(mapping)} preset rows apply to '{obj.name}'")
+        return {"FINISHED"}
+
+
+CLASSES = (UNITAF_OT_mapping_detect, UNITAF_OT_mapping_clear, UNITAF_OT_mapping_save_preset,
+           UNITAF_OT_mapping_load_preset)

@@ -1,0 +1,130 @@
+"""The UniTAF tab in the 3D view's sidebar (N panel)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bpy
+
+from ..core.mapping import auto_map
+from . import worker
+from .apply import shape_key_names
+from .properties import rows_mapping
+
+
+class UNITAF_UL_mapping(bpy.types.UIList):
+    """Rows of the channel mapping: shape key -> channel (editable)."""
+
+    def draw_item(self, context: Any, layout: Any, data: Any, item: Any, icon: Any, active_data: Any,
+                  active_propname: str, index: int = 0, flt_flag: int = 0) -> None:
+        row = layout.row(align=True)
+        row.label(text=item.target, icon="CHECKMARK" if item.source != "NONE" else "BLANK1")
+        row.prop(item, "source", text="")
+
+
+class UNITAF_PT_main(bpy.types.Panel):
+    bl_label = "UniTAF Speech"
+    bl_idname = "UNITAF_PT_main"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "UniTAF"
+
+    def draw(self, context: Any) -> None:
+        layout = self.layout
+        s = context.scene.unitaf
+        col = layout.column()
+        col.prop(s, "use_text_block")
+        if s.use_text_block:
+            col.template_ID(s, "text_block", new="text.new", open="text.open")
+        else:
+            col.prop(s, "text", text="")
+        col.prop(s, "emotion")
+        col.prop(s, "intensity", slider=True)
+        col.prop(s, "voice")
+
+        box = layout.box()
+        box.prop(s, "target")
+        obj = s.target or context.active_object
+        box.label(text=f"Animating: {obj.name}" if obj is not None else "Animating: (no active object)",
+                  icon="OBJECT_DATA")
+        if obj is None or not _has_usable_keys(s, obj):
+            box.label(text="No shape keys that match ARKit names", icon="ERROR")
+            box.operator("unitaf.add_demo_head", icon="MONKEY")
+
+        col = layout.column(heading="Start")
+        col.prop(s, "use_current_frame")
+        sub = col.row()
+        sub.active = not s.use_current_frame
+        sub.prop(s, "start_frame")
+        col = layout.column(heading="Options")
+        col.prop(s, "add_sound")
+        col.prop(s, "extend_range")
+        col.prop(s, "use_nla")
+        col.prop(s, "mode")
+
+        job = worker.current_job()
+        if job is None:
+            layout.operator("unitaf.generate_speech_animation", icon="PLAY_SOUND")
+            layout.operator("unitaf.animate_from_audio", icon="SOUND")
+        else:
+            row = layout.row(align=True)
+            row.progress(factor=job.progress, type="BAR", text=f"{job.stage} {job.progress:.0%}")
+            row.operator("unitaf.cancel", icon="CANCEL", text="")
+        if s.last_error:
+            layout.label(text=s.last_error, icon="ERROR")
+        elif s.last_result:
+            layout.label(text=s.last_result, icon="CHECKMARK")
+
+
+class UNITAF_PT_mapping(bpy.types.Panel):
+    bl_label = "Channel Mapping"
+    bl_idname = "UNITAF_PT_mapping"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "UniTAF"
+    bl_parent_id = "UNITAF_PT_main"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context: Any) -> None:
+        layout = self.layout
+        s = context.scene.unitaf
+        obj = s.target or context.active_object
+        row = layout.row(align=True)
+        row.operator("unitaf.mapping_detect", text="Detect", icon="VIEWZOOM")
+        row.operator("unitaf.mapping_clear", text="Auto", icon="X")
+        row = layout.row(align=True)
+        row.operator("unitaf.mapping_load_preset", text="Load", icon="FILE_FOLDER")
+        row.operator("unitaf.mapping_save_preset", text="Save", icon="FILE_TICK")
+        if obj is None:
+            return
+        if rows_mapping(s, obj) is None:
+            report = auto_map(shape_key_names(obj))
+            layout.label(text=f"Automatic: {report.summary()}")
+            if report.unmatched_channels:
+                layout.label(text="Not driven: " + ", ".join(report.unmatched_channels[:6])
+                             + (" ..." if len(report.unmatched_channels) > 6 else ""))
+            layout.label(text="Press Detect to see and edit every row")
+        else:
+            layout.template_list("UNITAF_UL_mapping", "", s, "mapping_rows", s, "mapping_index", rows=8)
+
+
+class UNITAF_PT_demo(bpy.types.Panel):
+    bl_label = "Demo Head"
+    bl_idname = "UNITAF_PT_demo"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "UniTAF"
+    bl_parent_id = "UNITAF_PT_main"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context: Any) -> None:
+        self.layout.operator("unitaf.add_demo_head", icon="MONKEY")
+
+
+def _has_usable_keys(settings: Any, obj: Any) -> bool:
+    if rows_mapping(settings, obj):
+        return True
+    return auto_map(shape_key_names(obj)).usable
+
+
+CLASSES = (UNITAF_UL_mapping, UNITAF_PT_main, UNITAF_PT_mapping, UNITAF_PT_demo)
