@@ -73,7 +73,7 @@ class A2FConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "A2FConfig":
+    def from_dict(cls, d: dict) -> A2FConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:

@@ -15,9 +15,9 @@ import torch
 
 from ..errors import NotInstalled
 from ..speech.types import Speech
+from . import shipped
 from .config import A2FConfig
 from .model import A2FModel, resample_time
-from . import shipped
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, str], A2FModel] = {}

@@ -41,7 +41,7 @@ class VertexBasis:
 
     @classmethod
     def from_arrays(cls, offsets: np.ndarray, mouth_mask: np.ndarray, upper_lip: np.ndarray,
-                    lower_lip: np.ndarray, up_axis: int) -> "VertexBasis":
+                    lower_lip: np.ndarray, up_axis: int) -> VertexBasis:
         """offsets [52, V, 3]; mouth_mask bool [V]; upper/lower lip vertex indices (their mean heights
         give the lip gap); up_axis: which coordinate is vertical."""
         offsets = np.asarray(offsets, dtype=np.float64)
@@ -63,7 +63,7 @@ class VertexBasis:
         return cls(gram_mouth=gram(mouth_mask), gram_other=gram(~mouth_mask),
                    opening_grad=torch.tensor(grad / unit, dtype=torch.float32))
 
-    def to(self, device: torch.device | str) -> "VertexBasis":
+    def to(self, device: torch.device | str) -> VertexBasis:
         return VertexBasis(self.gram_mouth.to(device), self.gram_other.to(device), self.opening_grad.to(device))
 
 

@@ -15,16 +15,22 @@ from torch.nn import functional as F
 from .config import A2FConfig
 
 
-def resample_time(x: torch.Tensor, src_fps: float, dst_fps: float, n_out: int) -> torch.Tensor:
+def resample_time(x: torch.Tensor, src_fps: float, dst_fps: float, n_out: int,
+                  offset: torch.Tensor | None = None) -> torch.Tensor:
     """Linear interpolation along time of x [B, T, C]: output frame i is at i / dst_fps seconds,
-    input frame k at k / src_fps; times past the last input frame hold its value."""
+    input frame k at k / src_fps; `offset` [B] (input frames) shifts where each row's output starts.
+    Times past the last input frame hold its value."""
     n_in = x.shape[1]
     pos = torch.arange(n_out, dtype=torch.float64, device=x.device) * (src_fps / dst_fps)
+    pos = pos.unsqueeze(0).expand(x.shape[0], -1)
+    if offset is not None:
+        pos = pos + offset.to(torch.float64).view(-1, 1)
     pos = pos.clamp(0, n_in - 1)
     lo = pos.floor().long()
     hi = (lo + 1).clamp(max=n_in - 1)
-    frac = (pos - lo.to(torch.float64)).to(x.dtype).view(1, -1, 1)
-    return x[:, lo] * (1 - frac) + x[:, hi] * frac
+    frac = (pos - lo.to(torch.float64)).to(x.dtype).unsqueeze(-1)
+    idx = lambda i: i.unsqueeze(-1).expand(-1, -1, x.shape[2])
+    return torch.gather(x, 1, idx(lo)) * (1 - frac) + torch.gather(x, 1, idx(hi)) * frac
 
 
 class ChannelNorm(nn.Module):
@@ -69,11 +75,12 @@ class Adapter(nn.Module):
         self.scale = nn.Parameter(torch.ones(()))
 
     def n_frames(self, n_tts_frames: int) -> int:
-        return max(1, int(round(n_tts_frames * self.cfg.model_fps / self.cfg.tts_fps)))
+        return max(1, round(n_tts_frames * self.cfg.model_fps / self.cfg.tts_fps))
 
-    def forward(self, tts: torch.Tensor, n_out: int | None = None) -> torch.Tensor:
+    def forward(self, tts: torch.Tensor, n_out: int | None = None, offset: torch.Tensor | None = None) -> torch.Tensor:
+        """`offset` [B]: position, in TTS frames, of each row's first output frame (for training crops)."""
         n = self.n_frames(tts.shape[1]) if n_out is None else n_out
-        x = resample_time(tts, self.cfg.tts_fps, self.cfg.model_fps, n).transpose(1, 2)
+        x = resample_time(tts, self.cfg.tts_fps, self.cfg.model_fps, n, offset).transpose(1, 2)
         x = self.out(self.blocks(x)).transpose(1, 2)
         return self.norm(x) * self.scale
 

@@ -5,7 +5,6 @@ import socket
 import numpy as np
 import pytest
 import soundfile as sf
-
 from unitaf_backend.a2f import encoder, wav
 from unitaf_backend.errors import BadInput
 

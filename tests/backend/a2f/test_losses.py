@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 import torch
-
 from unitaf_backend.a2f import losses
 from unitaf_backend.channels import CHANNEL_INDEX
 

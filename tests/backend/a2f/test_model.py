@@ -1,9 +1,10 @@
 """Shapes, frame timing, windowed decoding and the config of the A2F networks (random weights)."""
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
-
 from unitaf_backend.a2f import infer
 from unitaf_backend.a2f.config import A2FConfig, load_config
 from unitaf_backend.a2f.model import A2FModel, resample_time
@@ -21,7 +22,7 @@ def _model(cfg: A2FConfig = SMALL) -> A2FModel:
 def test_output_shape_and_frame_timing(fps):
     model = _model()
     duration = 2.37
-    n_tts = int(round(duration * SMALL.tts_fps))
+    n_tts = round(duration * SMALL.tts_fps)
     with torch.inference_mode():
         y50 = model.from_tts(torch.randn(1, n_tts, SMALL.tts_dim), torch.zeros(1, 8))[0]
     out = infer.to_fps(y50, SMALL.model_fps, fps, duration)
@@ -65,7 +66,7 @@ def test_windowed_decoding_equals_whole_input():
 def test_windows_cover_everything_with_the_overlap():
     spans = infer.windows(1234, 300, 100)
     assert spans[0][0] == 0 and spans[-1][1] == 1234
-    for (a0, a1), (b0, b1) in zip(spans, spans[1:]):
+    for (a0, a1), (b0, b1) in itertools.pairwise(spans):
         assert a1 - b0 >= 100 and b0 > a0
     assert infer.windows(50, 300, 100) == [(0, 50)]
 
