@@ -22,8 +22,10 @@ main thread writes the current one into the scene (bpy is only touched on the ma
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import importlib
+import json
 import os
 import sys
 import threading
@@ -95,8 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="in-process when unitaf_backend is importable (auto), else a local or remote service")
     p.add_argument("--url", help="URL of a running `unitaf serve` (implies --backend http)")
     p.add_argument("--token", help="access token for a remote service")
+    p.add_argument("--backend-python",
+                   help="interpreter of a UniTAF install, to start a local service (--backend http, no --url)")
     p.add_argument("--audio-dir", help="folder for the WAV files (default: unitaf_audio/ beside --save)")
     p.add_argument("--pack-audio", action="store_true", help="pack the audio into the .blend")
+    p.add_argument("--report", help="also write every line's outcome to this JSON file (for pipeline tools)")
     return p
 
 
@@ -115,8 +120,10 @@ class BatchOptions:
     backend: str = "auto"
     url: str | None = None
     token: str | None = None
+    backend_python: str | None = None
     audio_dir: str | None = None
     pack_audio: bool = False
+    report: str | None = None
 
     @staticmethod
     def from_args(ns: argparse.Namespace) -> BatchOptions:
@@ -124,7 +131,8 @@ class BatchOptions:
             dialogue=ns.dialogue, save=ns.save, blend=ns.blend, object=ns.object, replace=ns.replace,
             gap=ns.gap, mode=ns.mode, seed=ns.seed, workers=ns.workers, overlap=not ns.no_overlap,
             backend="http" if ns.url else ns.backend, url=ns.url, token=ns.token,
-            audio_dir=ns.audio_dir, pack_audio=ns.pack_audio,
+            backend_python=ns.backend_python,
+            audio_dir=ns.audio_dir, pack_audio=ns.pack_audio, report=ns.report,
         )
 
 
@@ -166,6 +174,13 @@ class BatchReport:
     @property
     def exit_code(self) -> int:
         return EXIT_LINES_FAILED if self.failed else EXIT_OK
+
+    def to_json(self) -> dict:
+        return {
+            "lines": [dataclasses.asdict(o) for o in self.outcomes],
+            "landed": len(self.landed), "failed": len(self.failed), "audio_s": self.audio_s,
+            "wall_s": self.wall_s, "saved": self.saved, "removed": self.removed, "exit_code": self.exit_code,
+        }
 
     def summary(self) -> str:
         n, bad = len(self.outcomes), self.failed
@@ -328,7 +343,8 @@ class Synthesizer:
 def backend_opener(opts: BatchOptions) -> Callable[[], Backend]:
     """How each worker opens its backend: in-process when possible, else the HTTP service."""
     from .blender import backend_factory
-    return lambda: backend_factory.make_backend(kind=opts.backend, url=opts.url, token=opts.token)
+    return lambda: backend_factory.make_backend(kind=opts.backend, url=opts.url, token=opts.token,
+                                                python=opts.backend_python)
 
 
 def error_text(exc: BaseException) -> str:
@@ -572,6 +588,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"batch: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     print(report.summary())
+    if opts.report:
+        with open(opts.report, "w", encoding="utf-8") as f:
+            json.dump(report.to_json(), f, indent=1)
     return report.exit_code
 
 
