@@ -34,8 +34,16 @@ class Job:
         self._thread.start()
 
     def run_here(self) -> FaceResult:
-        """Run synchronously in the calling thread; raises what the work raised."""
-        self._run()
+        """Run synchronously in the calling thread (as the current job, so Cancel reaches it);
+        raises what the work raised."""
+        global _current
+        if current_job() is not None:
+            raise RuntimeError("a UniTAF job is already running")
+        _current = self
+        try:
+            self._run()
+        finally:
+            finish(self)
         if self.error is not None:
             raise self.error
         assert self.result is not None

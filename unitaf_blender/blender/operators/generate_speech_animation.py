@@ -36,9 +36,10 @@ class UNITAF_OT_generate_speech_animation(LineOperator, bpy.types.Operator):
 
 def _option(op: Any, settings: Any, name: str, default: Any) -> Any:
     """The operator's property when set by the caller, else the panel's, else `default`."""
-    if op.properties.is_property_set(name) or settings is None:
-        return getattr(op, name, default)
-    return getattr(settings, name, default)
+    has_own = name in op.properties.bl_rna.properties
+    if has_own and (settings is None or op.properties.is_property_set(name)):
+        return getattr(op, name)
+    return getattr(settings, name, default) if settings is not None else default
 
 
 def prepare_line(op: Any, context: Any, *, speak: bool) -> PreparedLine:
