@@ -61,7 +61,7 @@ def build_scene(head_name: str = HEAD_NAME) -> Any:
     from .blender.head import create_reference_head, frame_face_camera
 
     bpy.ops.wm.read_factory_settings(use_empty=True)
-    scene = bpy.context.scene
+    scene: Any = bpy.context.scene
     scene.render.fps, scene.render.fps_base = FPS, 1.0
     head = create_reference_head(scene, name=head_name)
     frame_face_camera(scene, head)
@@ -122,7 +122,7 @@ def render_contact_sheet(scene: Any, rows: list[list[int]], path: Path, size: in
                 scene.frame_set(frame)
                 scene.render.filepath = os.path.join(tmp, f"f{frame:05d}.png")
                 bpy.ops.render.render(write_still=True)
-                img = bpy.data.images.load(scene.render.filepath)
+                img: Any = bpy.data.images.load(scene.render.filepath)
                 px = np.empty(tile_w * tile_h * 4, dtype=np.float32)
                 img.pixels.foreach_get(px)
                 bpy.data.images.remove(img)
@@ -130,7 +130,7 @@ def render_contact_sheet(scene: Any, rows: list[list[int]], path: Path, size: in
                 y0 = sheet_h - (r + 1) * (tile_h + pad)
                 x0 = pad + c * (tile_w + pad)
                 sheet[y0:y0 + tile_h, x0:x0 + tile_w] = px.reshape(tile_h, tile_w, 4)
-    out = bpy.data.images.new("UniTAF contact sheet", sheet_w, sheet_h, alpha=True)
+    out: Any = bpy.data.images.new("UniTAF contact sheet", sheet_w, sheet_h, alpha=True)
     out.pixels.foreach_set(sheet.ravel())
     out.filepath_raw = str(path)
     out.file_format = "PNG"
