@@ -1,0 +1,125 @@
+"""Batch throughput: 50 dialogue lines onto a scene, one after the other vs. with look-ahead synthesis.
+
+    .venv/bin/python benchmarks/bench_batch.py                 # 50 lines, rules mode, in-process backend
+    .venv/bin/python benchmarks/bench_batch.py --lines 20 --mode neural --workers 1 2
+
+Prints, per setting, lines per minute and seconds of audio per wall-clock second, and the backend's peak
+memory (the process's peak RSS after bpy and the scene were loaded, minus what it was before the backend
+was first used). The backend is warmed up with one line before anything is timed; every setting writes the
+same lines into a fresh copy of the same scene.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SENTENCES = (
+    "Good morning, did you sleep well?",
+    "I found the key under the mat, just where you said.",
+    "Wait. What was that noise?",
+    "It is only the wind in the chimney, nothing more.",
+    "We have to leave before the sun goes down.",
+    "Nobody told me the bridge was closed.",
+    "Can you hand me the map from the glove box?",
+    "That is the worst idea I have heard all week.",
+    "Thank you, really, I mean it.",
+    "The train was late again, of course.",
+)
+EMOTIONS = ("neutral", "happy", "sad", "angry", "surprised", "afraid", "calm", "disgusted", "melancholic")
+
+
+def vm_kib(field: str) -> int:
+    """A field of /proc/self/status (VmRSS, VmHWM) in KiB; 0 where there is no /proc."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def write_dialogue(path: Path, n: int, obj: str) -> None:
+    rows = ["object,text,emotion,intensity"]
+    for i in range(n):
+        rows.append(f'{obj},"{SENTENCES[i % len(SENTENCES)]}",{EMOTIONS[i % len(EMOTIONS)]},0.8')
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def build_scene(path: Path) -> str:
+    import bpy
+
+    from unitaf_blender.core.channels import ARKIT_CHANNELS
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scene = bpy.context.scene
+    scene.render.fps, scene.render.fps_base = 24, 1.0
+    bpy.ops.mesh.primitive_grid_add(x_subdivisions=8, y_subdivisions=8)
+    obj = bpy.context.object
+    obj.name = "Face"
+    obj.shape_key_add(name="Basis")
+    for channel in ARKIT_CHANNELS:
+        obj.shape_key_add(name=channel).value = 0.0
+    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    return obj.name
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--lines", type=int, default=50)
+    p.add_argument("--mode", choices=("auto", "neural", "rules"), default="rules")
+    p.add_argument("--workers", type=int, nargs="+", default=[1, 2],
+                   help="worker counts to try with look-ahead (the strict one-by-one run is always done)")
+    p.add_argument("--backend", choices=("auto", "inprocess", "http"), default="auto")
+    p.add_argument("--url")
+    args = p.parse_args()
+
+    from unitaf_blender import batch
+
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        scene = d / "scene.blend"
+        obj = build_scene(scene)
+        rss_before = vm_kib("VmRSS")
+        write_dialogue(d / "warm.csv", 1, obj)
+        write_dialogue(d / "lines.csv", args.lines, obj)
+
+        def run(name: str, csv: str, overlap: bool, workers: int) -> batch.BatchReport:
+            opts = batch.BatchOptions(dialogue=str(d / csv), save=str(d / f"{name}.blend"), blend=str(scene),
+                                      mode=args.mode, overlap=overlap, workers=workers, backend=args.backend,
+                                      url=args.url)
+            sink = io.StringIO()              # the per-line log would drown the table
+            report = batch.run_batch(opts, out=sink)
+            if report.failed:
+                print(sink.getvalue(), file=sys.stderr)
+                raise SystemExit(f"{name}: {len(report.failed)} line(s) failed")
+            return report
+
+        t0 = time.perf_counter()
+        run("warm", "warm.csv", overlap=False, workers=1)
+        print(f"warm-up (backend start and first line): {time.perf_counter() - t0:.1f} s")
+
+        settings = [("one by one", False, 1)] + [(f"look-ahead, {w} worker(s)", True, w) for w in args.workers]
+        print(f"{args.lines} lines, mode {args.mode}, {os.cpu_count()} CPU cores")
+        print(f"{'setting':<26} {'wall s':>8} {'lines/min':>10} {'audio s/wall s':>15}")
+        for i, (name, overlap, workers) in enumerate(settings):
+            r = run(f"run{i}", "lines.csv", overlap=overlap, workers=workers)
+            per_min = 60.0 * len(r.landed) / r.wall_s
+            print(f"{name:<26} {r.wall_s:>8.1f} {per_min:>10.1f} {r.audio_s / r.wall_s:>15.2f}")
+        peak = vm_kib("VmHWM")
+        print(f"backend peak memory: {max(0, peak - rss_before) / 1024:.0f} MiB above the scene "
+              f"(process peak RSS {peak / 1024:.0f} MiB, {rss_before / 1024:.0f} MiB before the backend)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
