@@ -1,0 +1,222 @@
+"""Life layer: blinks, eye saccades and gaze holds, brows on pitch accents, optional head motion.
+
+Everything is drawn from ``numpy.random.default_rng`` streams spawned from one seed, one stream per
+part, so the same seed gives the same face and turning head motion on or off leaves blinks and gaze alone.
+
+* Blinks: intervals from a gamma distribution (mean BLINK_MEAN_S, at least BLINK_MIN_GAP_S apart), plus a
+  likely blink at the start of each sentence and each pause longer than 250 ms. A blink lasts 100-150 ms
+  (a faster close, a slower open), and its peak is put on a frame so every blink fully closes at any fps.
+* Gaze: holds of 0.4-2.5 s, each either back at the listener (centre) or a small glance aside, joined
+  by 40 ms saccades; drives the eyeLook channels (both eyes together).
+* Brows: a raise on each pitch accent. With prosody, accents are f0 peaks at least ACCENT_SEMITONES above
+  the clip's median; without it, the first and the longest stressed vowel of each sentence.
+* Head (optional): slow drifts (a few sines of seed-drawn frequency and phase) plus a small nod on
+  each accent; [T, 3] yaw, pitch, roll in radians (yaw to the character's left, pitch down, roll to the
+  character's left are positive).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..channels import CHANNEL_INDEX
+from ..emotion import EMOTIONS
+from ..speech.timeline import Timeline
+from ..speech.types import Prosody
+from . import visemes as V
+
+BLINK_MEAN_S = 3.2
+BLINK_MIN_GAP_S = 1.0
+BLINK_AT_BOUNDARY_P = 0.6
+BOUNDARY_PAUSE_S = 0.25
+GAZE_AMPLITUDE = (0.22, 0.12)     # eyeLook weight of a glance: horizontal, vertical
+SACCADE_S = 0.04
+ACCENT_SEMITONES = 2.0
+ACCENT_MIN_GAP_S = 0.3
+BROW_RAISE = (0.22, 0.16)         # browInnerUp, browOuterUp per accent at neutral
+HEAD_DRIFT_RAD = (0.035, 0.025, 0.015)
+HEAD_NOD_RAD = 0.03
+
+_E = {name: k for k, name in enumerate(EMOTIONS)}
+
+
+def _smoothstep(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def rngs(seed: int) -> dict[str, np.random.Generator]:
+    parts = ("blink", "gaze", "head")
+    children = np.random.SeedSequence(int(seed) & 0xFFFFFFFF).spawn(len(parts))
+    return {name: np.random.default_rng(child) for name, child in zip(parts, children)}
+
+
+def boundaries(timeline: Timeline) -> list[float]:
+    """Times where a blink is likely: sentence starts and the starts of longer pauses."""
+    times = [s.start for s in timeline.sentences]
+    times += [s.start for s in V.segments(timeline) if s.cls == V.PAUSE and s.duration >= BOUNDARY_PAUSE_S]
+    return sorted({round(t, 4) for t in times})
+
+
+def blink_times(duration: float, timeline: Timeline, rng: np.random.Generator, rate: float = 1.0) -> list[float]:
+    """Blink peak times: a renewal process with extra blinks at boundaries (rate scales the frequency)."""
+    mean = BLINK_MEAN_S / max(rate, 1e-3)
+    planned: list[float] = []
+    t = float(rng.uniform(0.3, 1.2 * mean))
+    while t < duration:
+        planned.append(t)
+        t += max(BLINK_MIN_GAP_S, float(rng.gamma(4.0, mean / 4.0)))
+    for b in boundaries(timeline):
+        if rng.random() < BLINK_AT_BOUNDARY_P:
+            planned.append(b + float(rng.uniform(0.03, 0.12)))
+    chosen: list[float] = []
+    for t in sorted(planned):
+        if 0.0 <= t < duration and (not chosen or t - chosen[-1] >= BLINK_MIN_GAP_S):
+            chosen.append(t)
+    return chosen
+
+
+def blink_curve(times: np.ndarray, fps: float, peaks: list[float], rng: np.random.Generator) -> np.ndarray:
+    """[T] eyelid closure 0..1 from the blink peak times."""
+    out = np.zeros(len(times))
+    for peak in peaks:
+        peak = round(peak * fps) / fps          # on a frame, so the lids close fully at any fps
+        length = float(rng.uniform(0.10, 0.15))
+        close, open_ = 0.4 * length, 0.6 * length
+        rise = _smoothstep((times - (peak - close)) / close)
+        fall = _smoothstep(((peak + open_) - times) / open_)
+        out = np.maximum(out, np.where(times <= peak, rise, fall))
+    return out
+
+
+def gaze_curve(times: np.ndarray, rng: np.random.Generator, spread: float = 1.0,
+               down_bias: float = 0.0) -> np.ndarray:
+    """[T, 2] gaze (horizontal +left/-right, vertical +up/-down) in eyeLook units."""
+    out = np.zeros((len(times), 2))
+    if len(times) == 0:
+        return out
+    t, current = 0.0, np.zeros(2)
+    end = float(times[-1])
+    while t <= end:
+        hold = float(rng.uniform(0.4, 2.5))
+        if rng.random() < 0.5:
+            target = rng.normal(0.0, 0.02, size=2)            # back at the listener
+        else:
+            target = np.array([rng.uniform(-1, 1) * GAZE_AMPLITUDE[0], rng.uniform(-1, 1) * GAZE_AMPLITUDE[1]])
+        target = target * spread - np.array([0.0, down_bias])
+        step = _smoothstep((times - t) / SACCADE_S)[:, None]
+        mask = times >= t
+        out[mask] = (current + (target - current) * step)[mask]
+        current, t = target, t + hold
+    return out
+
+
+def _gap_frames(gap_s: float, fps: float) -> int:
+    return max(1, round(gap_s * fps))
+
+
+def accent_times(timeline: Timeline, prosody: Prosody | None) -> list[float]:
+    """Times of pitch accents: f0 peaks with prosody, stressed vowels without it."""
+    if prosody is not None and len(prosody.f0) > 4 and prosody.fps > 0:
+        f0 = np.asarray(prosody.f0, dtype=np.float64)
+        voiced = f0 > 0
+        if voiced.sum() > 4:
+            semis = np.zeros_like(f0)
+            semis[voiced] = 12.0 * np.log2(f0[voiced] / np.median(f0[voiced]))
+            k = max(1, round(0.05 * prosody.fps))
+            smooth = np.convolve(semis, np.ones(2 * k + 1) / (2 * k + 1), mode="same")
+            smooth[~voiced] = -np.inf
+            gap = _gap_frames(ACCENT_MIN_GAP_S, prosody.fps)
+            peaks: list[float] = []
+            last = -gap
+            for i in range(1, len(smooth) - 1):
+                if (smooth[i] >= ACCENT_SEMITONES and smooth[i] >= smooth[i - 1] and smooth[i] > smooth[i + 1]
+                        and i - last >= gap):
+                    peaks.append(i / prosody.fps)
+                    last = i
+            return peaks
+    accents: list[float] = []
+    segs = V.segments(timeline)
+    for sentence in timeline.sentences:
+        stressed = [s for s in segs if s.cls == V.VOWEL and s.stress == 1
+                    and sentence.start <= s.mid < sentence.end]
+        if stressed:
+            accents.append(stressed[0].mid)
+            longest = max(stressed, key=lambda s: s.duration)
+            if longest is not stressed[0]:
+                accents.append(longest.mid)
+    return sorted(accents)
+
+
+def accent_curve(times: np.ndarray, accents: list[float]) -> np.ndarray:
+    """[T] 0..1 bumps: 80 ms rise before each accent, 300 ms decay after."""
+    out = np.zeros(len(times))
+    for a in accents:
+        rise = _smoothstep((times - (a - 0.08)) / 0.08)
+        fall = np.exp(-np.clip(times - a, 0.0, None) / 0.3)
+        out = np.maximum(out, np.where(times <= a, rise, fall))
+    return out
+
+
+def head_curve(times: np.ndarray, accents: np.ndarray, emotions: np.ndarray,
+               rng: np.random.Generator) -> np.ndarray:
+    """[T, 3] yaw, pitch, roll in radians."""
+    out = np.zeros((len(times), 3))
+    for axis, amplitude in enumerate(HEAD_DRIFT_RAD):
+        for _ in range(3):
+            freq = float(rng.uniform(0.08, 0.45))
+            phase = float(rng.uniform(0.0, 2 * np.pi))
+            out[:, axis] += amplitude / 3.0 * np.sin(2 * np.pi * freq * times + phase)
+    out[:, 1] += HEAD_NOD_RAD * accents
+    # Posture: sad looks down, surprised and afraid lift and draw back a little.
+    e = emotions
+    out[:, 1] += 0.06 * e[:, _E["sad"]] + 0.04 * e[:, _E["melancholic"]] - 0.03 * e[:, _E["surprised"]]
+    out[:, 1] -= 0.02 * e[:, _E["afraid"]]
+    return out
+
+
+def brow_gains(emotions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-frame gains of the accent brow raise (inner, outer) by emotion."""
+    e = emotions
+    damp = 0.8 * e[:, _E["angry"]] + 0.8 * e[:, _E["disgusted"]] + 0.6 * e[:, _E["calm"]]
+    boost = 0.3 * e[:, _E["surprised"]] + 0.3 * e[:, _E["afraid"]]
+    inner = np.clip(1.0 + boost - damp, 0.0, None)
+    outer = np.clip(1.0 + boost - damp - 0.8 * e[:, _E["sad"]] - 0.6 * e[:, _E["melancholic"]], 0.0, None)
+    return inner, outer
+
+
+def life_channels(times: np.ndarray, fps: float, timeline: Timeline, prosody: Prosody | None,
+                  emotions: np.ndarray, seed: int, head_motion: bool) -> tuple[np.ndarray, np.ndarray,
+                                                                                np.ndarray, np.ndarray | None]:
+    """(blink [T], gaze [T, 2], brow raise [T, 2] inner/outer, head [T, 3] or None)."""
+    r = rngs(seed)
+    mean_e = emotions.mean(axis=0) if len(emotions) else np.zeros(len(EMOTIONS))
+    blink_rate = 1.0 + 0.4 * mean_e[_E["afraid"]] + 0.2 * mean_e[_E["angry"]] - 0.3 * mean_e[_E["calm"]]
+    duration = float(times[-1]) if len(times) else 0.0
+    blink = blink_curve(times, fps, blink_times(duration, timeline, r["blink"], blink_rate), r["blink"])
+    spread = 1.0 + 0.5 * mean_e[_E["afraid"]] - 0.4 * mean_e[_E["calm"]]
+    down = 0.08 * (mean_e[_E["sad"]] + mean_e[_E["melancholic"]])
+    gaze = gaze_curve(times, r["gaze"], spread=spread, down_bias=down)
+    accents = accent_curve(times, accent_times(timeline, prosody))
+    inner, outer = brow_gains(emotions)
+    brows = np.stack([BROW_RAISE[0] * accents * inner, BROW_RAISE[1] * accents * outer], axis=1)
+    head = head_curve(times, accents, emotions, r["head"]) if head_motion else None
+    return blink, gaze, brows, head
+
+
+def apply_life(weights: np.ndarray, blink: np.ndarray, gaze: np.ndarray, brows: np.ndarray) -> None:
+    """Add the life channels to weights [T, 52] in place (before clipping)."""
+    c = CHANNEL_INDEX
+    horizontal, vertical = gaze[:, 0], gaze[:, 1]
+    for side in ("Left", "Right"):
+        toward_left = "Out" if side == "Left" else "In"
+        toward_right = "In" if side == "Left" else "Out"
+        weights[:, c[f"eyeLook{toward_left}{side}"]] += np.clip(horizontal, 0.0, None)
+        weights[:, c[f"eyeLook{toward_right}{side}"]] += np.clip(-horizontal, 0.0, None)
+        weights[:, c[f"eyeLookUp{side}"]] += np.clip(vertical, 0.0, None)
+        weights[:, c[f"eyeLookDown{side}"]] += np.clip(-vertical, 0.0, None) + 0.1 * blink
+        lid = c[f"eyeBlink{side}"]
+        weights[:, lid] = weights[:, lid] + (1.0 - weights[:, lid]) * blink
+        weights[:, c[f"eyeWide{side}"]] *= 1.0 - blink
+        weights[:, c[f"browOuterUp{side}"]] += brows[:, 1]
+    weights[:, c["browInnerUp"]] += brows[:, 0]
