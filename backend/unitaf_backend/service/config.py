@@ -1,0 +1,44 @@
+"""Settings of one running service: where it listens, its token and its limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+API_VERSION = 1                 # bumped on any incompatible change of the /v1 routes or their JSON
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_text_chars: int = 10_000            # one speak request's text (and an animate transcript)
+    max_json_bytes: int = 256 * 1024        # body of a JSON request
+    max_upload_bytes: int = 64 * 1024 * 1024  # body of an animate request (the WAV)
+    max_audio_seconds: float = 600.0        # length of an uploaded recording
+    max_running_jobs: int = 1               # jobs computing at once (the pipeline uses every core itself)
+    max_queued_jobs: int = 8                # jobs waiting for a worker; beyond that: 429
+    job_timeout_s: float = 600.0            # a running job is cancelled after this long
+    max_kept_results: int = 32              # finished jobs kept for their result, oldest dropped first
+    result_ttl_s: float = 600.0             # a finished job is dropped this long after it ended
+    max_wait_s: float = 30.0                # longest long-poll a client may ask for
+    max_connections: int = 64               # open connections/requests; beyond that uvicorn answers 503
+    keep_alive_s: int = 5                   # idle keep-alive connections are closed after this long
+
+    def as_dict(self) -> dict:
+        return {
+            "max_text_chars": self.max_text_chars,
+            "max_json_bytes": self.max_json_bytes,
+            "max_upload_bytes": self.max_upload_bytes,
+            "max_audio_seconds": self.max_audio_seconds,
+            "max_running_jobs": self.max_running_jobs,
+            "max_queued_jobs": self.max_queued_jobs,
+            "job_timeout_s": self.job_timeout_s,
+            "result_ttl_s": self.result_ttl_s,
+            "max_wait_s": self.max_wait_s,
+        }
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    host: str = "127.0.0.1"
+    port: int = 0
+    token: str | None = None        # when set, every request must carry `Authorization: Bearer <token>`
+    limits: Limits = Limits()

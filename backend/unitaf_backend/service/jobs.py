@@ -1,0 +1,253 @@
+"""Background jobs: long work runs on a small worker pool, reports progress, can be cancelled.
+
+A job is queued, then running, then one of done / failed / cancelled. At most
+`max_running_jobs + max_queued_jobs` jobs are unfinished at any time; beyond that `submit` raises
+`QueueFull` (the API answers 429). A running job is cancelled once it passes `job_timeout_s`; the work
+sees that through its cancel check (the pipeline checks between stages, the TTS between sentences).
+Finished jobs keep their result for `result_ttl_s` and at most `max_kept_results` of them are kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from ..errors import BadInput, Cancelled, NotInstalled, UnitafError
+from .config import Limits
+
+log = logging.getLogger("unitaf.service")
+
+Progress = Callable[[float, str], None]
+CancelCheck = Callable[[], bool]
+Work = Callable[[Progress, CancelCheck], bytes]   # returns the encoded result
+
+QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
+FINISHED = (DONE, FAILED, CANCELLED)
+
+
+class QueueFull(Exception):
+    """Too many unfinished jobs; the caller should retry later."""
+
+
+class ShuttingDown(Exception):
+    """The service is stopping and takes no new work."""
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    created: float
+    state: str = QUEUED
+    progress: float = 0.0
+    stage: str = "queued"
+    error: str | None = None
+    error_kind: str | None = None    # bad_input | not_installed | timeout | error | internal
+    result: bytes | None = None
+    started: float | None = None
+    finished: float | None = None
+    version: int = 0                 # bumped on every change, for long polls
+    worker_busy: bool = True         # the work function has not returned yet (it holds a worker)
+    deleted: bool = False            # the client dropped it; forget it once the worker lets go
+    cancel_requested: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in FINISHED
+
+    def status(self, now: float) -> dict:
+        end = self.finished if self.finished is not None else now
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "state": self.state,
+            "progress": round(self.progress, 4),
+            "stage": self.stage,
+            "error": self.error,
+            "error_kind": self.error_kind,
+            "version": self.version,
+            "elapsed_s": round(end - self.created, 3),
+            "has_result": self.result is not None,
+        }
+
+
+class JobManager:
+    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limits = limits
+        self.clock = clock
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        self._pool = ThreadPoolExecutor(max_workers=limits.max_running_jobs, thread_name_prefix="unitaf-job")
+
+    # ---- the API's side -------------------------------------------------------------------------
+
+    def submit(self, kind: str, work: Work) -> Job:
+        with self._lock:
+            if self._closed:
+                raise ShuttingDown("the backend is shutting down")
+            self._purge_locked()
+            busy = sum(1 for j in self._jobs.values() if j.worker_busy)
+            capacity = self.limits.max_running_jobs + self.limits.max_queued_jobs
+            if busy >= capacity:
+                raise QueueFull(f"the backend is busy with {busy} jobs (limit {capacity}); try again shortly")
+            job = Job(id=uuid.uuid4().hex, kind=kind, created=self.clock())
+            self._jobs[job.id] = job
+        self._pool.submit(self._run, job, work)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            self._purge_locked()
+            job = self._jobs.get(job_id)
+            if job is not None:
+                self._enforce_timeout_locked(job)
+            return job
+
+    def status(self, job_id: str) -> dict | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return None
+            self._enforce_timeout_locked(job)
+            return job.status(self.clock())
+
+    def cancel(self, job_id: str) -> Job | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return None
+            if not job.is_finished:
+                job.cancel_requested.set()
+                if job.state == QUEUED:     # never started: it is cancelled now, the worker will skip it
+                    self._finish_locked(job, CANCELLED, stage="cancelled")
+            return job
+
+    def delete(self, job_id: str) -> bool:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return False
+            job.cancel_requested.set()
+            if not job.is_finished:
+                self._finish_locked(job, CANCELLED, stage="cancelled")
+            job.deleted = True
+            if not job.worker_busy:
+                del self._jobs[job_id]
+            return True
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            out = {s: 0 for s in (QUEUED, RUNNING, DONE, FAILED, CANCELLED)}
+            for job in self._jobs.values():
+                out[job.state] += 1
+            return out
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._closed = True
+            for job in self._jobs.values():
+                job.cancel_requested.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # ---- the worker's side ----------------------------------------------------------------------
+
+    def _run(self, job: Job, work: Work) -> None:
+        try:
+            with self._lock:
+                if job.cancel_requested.is_set() or job.is_finished:
+                    if not job.is_finished:
+                        self._finish_locked(job, CANCELLED, stage="cancelled")
+                    return
+                job.state, job.stage, job.started = RUNNING, "starting", self.clock()
+                job.version += 1
+            deadline = job.started + self.limits.job_timeout_s
+
+            def progress(fraction: float, stage: str) -> None:
+                with self._lock:
+                    if job.is_finished:
+                        return
+                    job.progress = max(job.progress, min(1.0, max(0.0, float(fraction))))
+                    job.stage = str(stage)[:64]
+                    job.version += 1
+
+            def cancelled() -> bool:
+                return job.cancel_requested.is_set() or self.clock() > deadline
+
+            self._complete(job, work, progress, cancelled, deadline)
+        finally:
+            with self._lock:
+                job.worker_busy = False
+                job.version += 1
+                if job.deleted:
+                    self._jobs.pop(job.id, None)
+
+    def _complete(self, job: Job, work: Work, progress: Progress, cancelled: CancelCheck, deadline: float) -> None:
+        try:
+            result = work(progress, cancelled)
+        except Cancelled:
+            with self._lock:
+                if job.is_finished:
+                    return
+                if self.clock() > deadline and not job.cancel_requested.is_set():
+                    self._fail_timeout_locked(job)
+                else:
+                    self._finish_locked(job, CANCELLED, stage="cancelled")
+            return
+        except BadInput as err:
+            self._fail(job, "bad_input", str(err))
+            return
+        except NotInstalled as err:
+            self._fail(job, "not_installed", str(err))
+            return
+        except UnitafError as err:
+            self._fail(job, "error", str(err))
+            return
+        except Exception as err:
+            log.exception("job %s failed", job.id)
+            self._fail(job, "internal", f"internal error in the backend: {type(err).__name__}: {err}")
+            return
+        with self._lock:
+            if job.is_finished:          # timed out or cancelled while the last stage ran
+                return
+            job.result = result
+            job.progress = 1.0
+            self._finish_locked(job, DONE, stage="done")
+
+    def _fail(self, job: Job, kind: str, message: str) -> None:
+        with self._lock:
+            if not job.is_finished:
+                job.error, job.error_kind = message, kind
+                self._finish_locked(job, FAILED, stage="failed")
+
+    def _fail_timeout_locked(self, job: Job) -> None:
+        job.error = f"the job took longer than the limit of {self.limits.job_timeout_s:g} s and was stopped"
+        job.error_kind = "timeout"
+        self._finish_locked(job, FAILED, stage="failed")
+
+    def _enforce_timeout_locked(self, job: Job) -> None:
+        """A stage that never reaches a cancel check still shows as timed out to the client."""
+        if (job.state == RUNNING and job.started is not None
+                and self.clock() > job.started + self.limits.job_timeout_s):
+            job.cancel_requested.set()
+            self._fail_timeout_locked(job)
+
+    def _finish_locked(self, job: Job, state: str, stage: str) -> None:
+        job.state, job.stage, job.finished = state, stage, self.clock()
+        job.version += 1
+
+    def _purge_locked(self) -> None:
+        now = self.clock()
+        finished = [j for j in self._jobs.values() if j.is_finished and not j.worker_busy]
+        for job in finished:
+            if job.finished is not None and now - job.finished > self.limits.result_ttl_s:
+                del self._jobs[job.id]
+        finished = sorted((j for j in self._jobs.values() if j.is_finished and not j.worker_busy),
+                          key=lambda j: j.finished or 0.0)
+        for job in finished[: max(0, len(finished) - self.limits.max_kept_results)]:
+            del self._jobs[job.id]

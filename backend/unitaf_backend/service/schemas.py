@@ -1,0 +1,33 @@
+"""Request bodies of the /v1 API. Strict types, unknown fields refused, no field names a server path."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..pipeline import MAX_FPS, MIN_FPS
+
+Mode = Literal["auto", "neural", "rules"]
+
+
+class _Options(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    emotion: str = Field("neutral", max_length=200, description=(
+        "a preset name (see /v1/info), scaled by `intensity`; or a mix such as `happy:0.6+surprised:0.3`"))
+    intensity: float = Field(1.0, ge=0.0, le=1.0, allow_inf_nan=False,
+                             description="strength of a named preset, 0..1 (must stay 1 for a mix)")
+    fps: float = Field(30.0, ge=MIN_FPS, le=MAX_FPS, allow_inf_nan=False)
+    mode: Mode = "auto"
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    head_motion: bool = False
+
+
+class SpeakBody(_Options):
+    text: str = Field(description="the line to speak (UTF-8; length limit in /v1/info `limits`)")
+    voice: str | None = Field(None, max_length=128, description="a voice name from /v1/info, or null")
+
+
+class AnimateOptions(_Options):
+    transcript: str | None = Field(None, description="what the recording says, if known")
