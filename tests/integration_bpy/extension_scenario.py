@@ -18,6 +18,8 @@ args = argparse.ArgumentParser()
 args.add_argument("zip")
 args.add_argument("workdir")
 args.add_argument("--backend", default="stand-in", choices=("stand-in", "real"))
+args.add_argument("--backend-python", default="", help="interpreter of a local `unitaf serve` (real backend "
+                  "where unitaf_backend is not importable, e.g. under bpy 4.2)")
 opts = args.parse_args()
 os.environ["BLENDER_USER_RESOURCES"] = os.path.join(opts.workdir, "user")
 
@@ -72,7 +74,9 @@ class StandIn:
 if opts.backend == "stand-in":
     factory.set_test_backend(StandIn())
 else:
-    recorder = factory.make_backend("auto")
+    kind = "auto" if factory.in_process_available() else "http"
+    recorder = factory.make_backend(kind, python=opts.backend_python or None)
+    out["backend_kind"] = kind
 
     class Recording:
         last = None
@@ -111,7 +115,8 @@ def describe(obj, text):
     errors = []
     for fc in curves:
         target = fc.data_path.split('"')[1]
-        for i in (0, len(result.weights) // 2, len(result.weights) - 1):
+        n = len(fc.keyframe_points)          # may be one less than the backend's frames past the audio's end
+        for i in (0, n // 2, n - 1):
             errors.append(abs(fc.evaluate(1 + i) - result.weights[i, idx.get(target, idx["jawOpen"])])
                           if target in idx else 0.0)
     values = np.concatenate([[p.co[1] for p in fc.keyframe_points] for fc in curves])
@@ -152,4 +157,6 @@ out["reloaded_actions"] = sorted(a.name for a in bpy.data.actions)
 addon_utils.disable(PKG, default_set=True)
 out["left_behind"] = sorted(n for n in dir(bpy.types) if n.startswith("UNITAF_"))
 out["scene_prop_left"] = hasattr(bpy.types.Scene, "unitaf")
+if opts.backend == "real":
+    recorder.close()
 print("RESULT " + json.dumps(out))

@@ -26,9 +26,10 @@ def build_zip(out_dir: Path) -> Path:
     return Path(proc.stdout.strip().splitlines()[-1])
 
 
-def run_scenario(zip_path: Path, workdir: Path, backend: str) -> dict:
+def run_scenario(zip_path: Path, workdir: Path, backend: str, *extra: str) -> dict:
     proc = subprocess.run([sys.executable, str(HERE / "extension_scenario.py"), str(zip_path), str(workdir),
-                           "--backend", backend], capture_output=True, text=True, timeout=300, cwd=workdir)
+                           "--backend", backend, *extra], capture_output=True, text=True, timeout=300,
+                          cwd=workdir)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
     return json.loads(lines[-1][len("RESULT "):])
