@@ -107,7 +107,7 @@ def first_run(tmp_path_factory):
         "Bob,,Morning. Did you sleep well?,,,,,",                          # 2
         "Alice,,,takes/alice_take.wav,I found the key under the mat.,,,",  # 3
         "Alice,,Not really.,,,sad,0.5,",                                   # 4
-        "Bob,200,,takes/bob_take.wav,,angry,,",                            # 5
+        "Bob,200,,takes/bob_take.wav,Then open the door.,angry,,",         # 5
         "Bob,,Wait. What was that?,,,surprised,,",                         # 6
         "Alice,,This row is bad.,,,furious,,",                             # 7: unknown emotion
         "Alice,400,Nothing. Just the wind.,,,calm,,",                      # 8
@@ -179,9 +179,10 @@ def test_second_run_keeps_the_first_runs_results_and_replace_swaps_them(first_ru
     assert set(before["sounds"]) <= set(after["sounds"])
     new = [o for o in report2["lines"] if o["ok"]]
     assert len(new) == 9 and len(after["actions"]) == 18
-    old_end = {obj: max(e for _, _, e in spans) for obj, spans in before["nla"].items()}
-    for o in new:                                                  # the new lines go after the old ones
-        assert o["frame_start"] > old_end[o["object"]]
+    for spans in after["nla"].values():                             # new lines only where nothing was
+        spans = sorted((s, e) for _, s, e in spans)
+        assert all(e1 < s2 for (_, e1), (s2, _) in itertools.pairwise(spans))
+    assert sum("moved to avoid an overlap" in o["message"] for o in new) == 3   # rows 1, 5 and 8
 
     (d / "short.csv").write_text("object,text\nAlice,Once more.\nBob,Fine.\n")
     out3 = d / "out" / "out3.blend"
