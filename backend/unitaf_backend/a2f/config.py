@@ -32,7 +32,7 @@ class A2FConfig:
     adapter_groups: int = 8
 
     # --- decoder: encoder-space features + emotion -> ARKit-52 -----------------------------------
-    decoder_dim: int = 192
+    decoder_dim: int = 128
     decoder_kernel: int = 5
     decoder_dilations: tuple[int, ...] = (1, 2, 4, 8, 1, 2)
     dropout: float = 0.1
@@ -44,10 +44,10 @@ class A2FConfig:
     # --- training -------------------------------------------------------------------------------
     seed: int = 1234
     batch_size: int = 16
-    crop_frames: int = 200              # random 4 s crops at model_fps
+    crop_frames: int = 160              # random 3.2 s crops at model_fps
     stage1_steps: int = 1500
     stage1_lr: float = 2e-3
-    stage2_steps: int = 6000
+    stage2_steps: int = 5000
     stage2_lr: float = 1e-3
     weight_decay: float = 1e-4
     grad_clip: float = 1.0

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from ..errors import NotInstalled
+from ..face.frames import frame_count
 from ..speech.types import Speech
 from . import shipped
 from .config import A2FConfig
@@ -50,8 +51,8 @@ def load_model(path: str | Path | None = None, device: torch.device | str | None
 
 
 def output_frames(duration: float, fps: float) -> int:
-    """Frames of an animation of `duration` seconds: frame i at i / fps, the last at or before the end."""
-    return int(np.floor(duration * fps + 1e-6)) + 1
+    """Frames of an animation of `duration` seconds, the face stages' convention (face/frames.py)."""
+    return frame_count(duration, fps)
 
 
 def windows(n: int, size: int, overlap: int) -> list[tuple[int, int]]:

@@ -26,7 +26,7 @@ def test_output_shape_and_frame_timing(fps):
     with torch.inference_mode():
         y50 = model.from_tts(torch.randn(1, n_tts, SMALL.tts_dim), torch.zeros(1, 8))[0]
     out = infer.to_fps(y50, SMALL.model_fps, fps, duration)
-    assert out.shape == (int(np.floor(duration * fps)) + 1, 52)
+    assert out.shape == (int(np.ceil(duration * fps)) + 1, 52)     # face/frames.py's convention
     assert out.dtype == np.float32 and out.min() >= 0.0 and out.max() <= 1.0
     # frame i is at i / fps: it interpolates the model frames at i * 50 / fps
     i = 7
