@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import numpy as np
@@ -27,7 +28,7 @@ DTW_MAX_CELLS = 30_000_000
 
 def speech_mask(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     """bool [T] at VAD_FPS: True where someone is speaking (RMS above an adaptive floor)."""
-    hop = max(1, int(round(sample_rate / VAD_FPS)))
+    hop = max(1, round(sample_rate / VAD_FPS))
     n = int(np.ceil(len(audio) / hop))
     padded = np.zeros(n * hop, np.float32)
     padded[: len(audio)] = audio
@@ -56,7 +57,7 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int, bool]]:
         return []
     edges = np.flatnonzero(np.diff(mask.astype(np.int8))) + 1
     bounds = np.concatenate([[0], edges, [len(mask)]])
-    return [(int(a), int(b), bool(mask[a])) for a, b in zip(bounds[:-1], bounds[1:])]
+    return [(int(a), int(b), bool(mask[a])) for a, b in itertools.pairwise(bounds)]
 
 
 def energy_timeline(audio: np.ndarray, sample_rate: int, emotion: np.ndarray) -> Timeline:

@@ -33,7 +33,7 @@ def _step(progress: Progress | None, cancel: CancelCheck | None, fraction: float
 def recording_prosody(audio: np.ndarray, sample_rate: int) -> Prosody:
     from ..speech.prosody import analyse
 
-    hop = max(1, int(round(sample_rate * PROSODY_HOP_S)))
+    hop = max(1, round(sample_rate * PROSODY_HOP_S))
     a = analyse(audio, sample_rate, hop)
     return Prosody(fps=sample_rate / hop, f0=a.f0.astype(np.float32), energy=a.energy.astype(np.float32))
 

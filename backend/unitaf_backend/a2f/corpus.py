@@ -117,7 +117,7 @@ def augment(audio: np.ndarray, rate: int, rng: np.random.Generator, probability:
     if rng.random() < probability:
         x = x * 10 ** (rng.uniform(-12.0, 4.0) / 20)
     x = np.clip(x, -1.0, 1.0)
-    new_rate = int(round(rate * speed))
+    new_rate = round(rate * speed)
     return x, new_rate, new_rate / rate
 
 
@@ -155,7 +155,7 @@ def make_corpus(out: str | Path, spec: CorpusSpec, progress: bool = True, log: C
     encoder = WhisperEncoder(device=device)
     writer = CorpusWriter(out)
     skipped = 0
-    n_val = max(1, int(round(total * spec.val_fraction)))
+    n_val = max(1, round(total * spec.val_fraction))
     bar = tqdm(total=total, disable=not progress, unit="sentence", dynamic_ncols=True)
     for k, text in enumerate(texts):
         split = "val" if k % max(1, total // n_val) == 0 else "train"
