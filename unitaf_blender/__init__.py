@@ -9,10 +9,10 @@ from __future__ import annotations
 
 
 def register() -> None:
-    from .blender import registration
-    registration.register()
+    from .blender.registration import register as register_all
+    register_all()
 
 
 def unregister() -> None:
-    from .blender import registration
-    registration.unregister()
+    from .blender.registration import unregister as unregister_all
+    unregister_all()

@@ -16,7 +16,7 @@ class UNITAF_UL_mapping(bpy.types.UIList):
     """Rows of the channel mapping: shape key -> channel (editable)."""
 
     def draw_item(self, context: Any, layout: Any, data: Any, item: Any, icon: Any, active_data: Any,
-                  active_propname: str, index: int = 0, flt_flag: int = 0) -> None:
+                  active_property: Any, index: Any = 0, flt_flag: Any = 0) -> None:
         row = layout.row(align=True)
         row.label(text=item.target, icon="CHECKMARK" if item.source != "NONE" else "BLANK1")
         row.prop(item, "source", text="")
@@ -31,6 +31,8 @@ class UNITAF_PT_main(bpy.types.Panel):
 
     def draw(self, context: Any) -> None:
         layout = self.layout
+        if layout is None:
+            return
         s = context.scene.unitaf
         col = layout.column()
         col.prop(s, "use_text_block")
@@ -87,6 +89,8 @@ class UNITAF_PT_mapping(bpy.types.Panel):
 
     def draw(self, context: Any) -> None:
         layout = self.layout
+        if layout is None:
+            return
         s = context.scene.unitaf
         obj = s.target or context.active_object
         row = layout.row(align=True)
@@ -118,7 +122,8 @@ class UNITAF_PT_demo(bpy.types.Panel):
     bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context: Any) -> None:
-        self.layout.operator("unitaf.add_demo_head", icon="MONKEY")
+        if self.layout is not None:
+            self.layout.operator("unitaf.add_demo_head", icon="MONKEY")
 
 
 def _has_usable_keys(settings: Any, obj: Any) -> bool:

@@ -86,7 +86,7 @@ class UNITAF_AddonPreferences(bpy.types.AddonPreferences):
 def settings(context: bpy.types.Context | None = None) -> Settings:
     """The current preferences as a Settings value."""
     ctx = context or bpy.context
-    addon = ctx.preferences.addons.get(addon_package())
+    addon = ctx.preferences.addons.get(addon_package()) if ctx.preferences is not None else None
     if addon is None or addon.preferences is None:
         return Settings(python_path=default_interpreter())
     p = addon.preferences

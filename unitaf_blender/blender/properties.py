@@ -78,7 +78,7 @@ CLASSES = (UNITAF_MappingRow, UNITAF_SceneSettings)
 
 
 def register_properties() -> None:
-    bpy.types.Scene.unitaf = PointerProperty(type=UNITAF_SceneSettings)  # type: ignore[attr-defined]
+    bpy.types.Scene.unitaf = PointerProperty(type=UNITAF_SceneSettings)  # type: ignore[attr-defined,func-returns-value]
 
 
 def unregister_properties() -> None:

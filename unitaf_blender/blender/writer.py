@@ -37,11 +37,13 @@ def new_key_action(key: Any, name: str) -> tuple[Any, Any | None, Any]:
     """A new, empty Action for a Key datablock: (action, slot or None, where F-curves are created)."""
     action = bpy.data.actions.new(name)
     if not LAYERED_ACTIONS:
-        return action, None, action.fcurves
+        # Legacy F-curves: 4.2/4.3 only (5.0 removed them, so the 5.0 stubs lack them).
+        return action, None, action.fcurves  # type: ignore[attr-defined]
     slot = action.slots.new(id_type="KEY", name=key.name)
     layer = action.layers.new("Layer")
     strip = layer.strips.new(type="KEYFRAME")
-    channelbag = strip.channelbag(slot, ensure=True)
+    # A keyframe strip has channelbag(); the stubs type layers.strips.new() as the base ActionStrip.
+    channelbag = strip.channelbag(slot, ensure=True)  # type: ignore[attr-defined]
     return action, slot, channelbag.fcurves
 
 

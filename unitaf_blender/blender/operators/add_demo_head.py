@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bpy
 
 from ...core.backend_api import BackendError
+
+if TYPE_CHECKING:
+    from .common import Result
 
 
 class UNITAF_OT_add_demo_head(bpy.types.Operator):
@@ -15,7 +18,7 @@ class UNITAF_OT_add_demo_head(bpy.types.Operator):
     bl_label = "Add Demo Head"
     bl_options = {"REGISTER", "UNDO"}
 
-    def execute(self, context: Any) -> set[str]:
+    def execute(self, context: Any) -> Result:
         try:
             from ..head import create_reference_head     # the asset module loads its data on demand
             obj = create_reference_head(context, location=tuple(context.scene.cursor.location))

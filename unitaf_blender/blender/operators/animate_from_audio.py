@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bpy
 from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
@@ -15,6 +15,9 @@ from .common import LineOperator, PreparedLine
 from .generate_speech_animation import prepare_line
 
 MAX_WAV_BYTES = 200 * 1024 * 1024
+
+if TYPE_CHECKING:
+    from .common import Result
 
 
 class UNITAF_OT_animate_from_audio(LineOperator, bpy.types.Operator):
@@ -35,14 +38,14 @@ class UNITAF_OT_animate_from_audio(LineOperator, bpy.types.Operator):
 
     _picked_in_browser = False
 
-    def invoke(self, context: Any, event: Any) -> set[str]:
+    def invoke(self, context: Any, event: Any) -> Result:
         if not self.filepath and not bpy.app.background:
             self._picked_in_browser = True
             context.window_manager.fileselect_add(self)     # pick the WAV first; Blender then calls execute
             return {"RUNNING_MODAL"}
         return super().invoke(context, event)
 
-    def execute(self, context: Any) -> set[str]:
+    def execute(self, context: Any) -> Result:
         if self._picked_in_browser and context.window is not None and not bpy.app.background:
             return self.start_async(context)                # after the file browser: still off the main thread
         return super().execute(context)

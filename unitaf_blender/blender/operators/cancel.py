@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bpy
 
 from .. import worker
+
+if TYPE_CHECKING:
+    from .common import Result
 
 
 class UNITAF_OT_cancel(bpy.types.Operator):
@@ -18,7 +21,7 @@ class UNITAF_OT_cancel(bpy.types.Operator):
     def poll(cls, context: Any) -> bool:
         return worker.current_job() is not None
 
-    def execute(self, context: Any) -> set[str]:
+    def execute(self, context: Any) -> Result:
         if worker.cancel_current():
             self.report({"INFO"}, "cancelling...")
         return {"FINISHED"}

@@ -9,7 +9,7 @@ Blender pushes one undo step when they finish (FINISHED); a cancelled or failed 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bpy
 
@@ -18,6 +18,10 @@ from ...core.line_inputs import InputError
 from ...core.mapping import MappingError
 from .. import worker
 from ..apply import AppliedLine, apply_face_result
+
+if TYPE_CHECKING:     # fake-bpy-module's literal type of an operator's result set
+    from bpy.stub_internal.rna_enums import OperatorReturnItems
+    Result = set[OperatorReturnItems]
 
 # Errors that are the user's to fix: reported as they are, in one line.
 USER_ERRORS = (BackendError, MappingError, InputError, OSError)
@@ -72,7 +76,7 @@ class LineOperator:
         raise NotImplementedError
 
     # -- the outcomes (one report each)
-    def _fail(self, context: Any, exc: BaseException) -> set[str]:
+    def _fail(self, context: Any, exc: BaseException) -> Result:
         message = error_message(exc)
         level = "WARNING" if isinstance(exc, BackendCancelled) else "ERROR"
         self.report({level}, message)  # type: ignore[attr-defined]
@@ -81,7 +85,7 @@ class LineOperator:
             settings.last_error = message
         return {"CANCELLED"}
 
-    def _apply(self, context: Any, prepared: PreparedLine, result: FaceResult) -> set[str]:
+    def _apply(self, context: Any, prepared: PreparedLine, result: FaceResult) -> Result:
         try:
             applied = apply_face_result(
                 context.scene, prepared.obj, result, start_frame=prepared.start_frame, name=prepared.name,
@@ -98,14 +102,14 @@ class LineOperator:
             settings.last_error = ""
         return {"FINISHED"}
 
-    def _prepare_or_fail(self, context: Any) -> PreparedLine | set[str]:
+    def _prepare_or_fail(self, context: Any) -> PreparedLine | Result:
         try:
             return self.prepare(context)
         except Exception as exc:
             return self._fail(context, exc)
 
     # -- synchronous: scripts, background mode
-    def execute(self, context: Any) -> set[str]:
+    def execute(self, context: Any) -> Result:
         prepared = self._prepare_or_fail(context)
         if isinstance(prepared, set):
             return prepared
@@ -117,12 +121,12 @@ class LineOperator:
         return self._apply(context, prepared, result)
 
     # -- interactive: a worker thread, polled by a modal timer
-    def invoke(self, context: Any, event: Any) -> set[str]:
+    def invoke(self, context: Any, event: Any) -> Result:
         if bpy.app.background or context.window is None:
             return self.execute(context)
         return self.start_async(context)
 
-    def start_async(self, context: Any) -> set[str]:
+    def start_async(self, context: Any) -> Result:
         if worker.current_job() is not None:
             self.report({"ERROR"}, "UniTAF is still working on a line: wait or press Cancel")  # type: ignore[attr-defined]
             return {"CANCELLED"}
@@ -137,7 +141,7 @@ class LineOperator:
         wm.modal_handler_add(self)
         return {"RUNNING_MODAL"}
 
-    def modal(self, context: Any, event: Any) -> set[str]:
+    def modal(self, context: Any, event: Any) -> Result:
         job = self._job
         assert job is not None and self._prepared is not None
         if event.type == "ESC" and event.value == "PRESS":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bpy
 from bpy.props import StringProperty
@@ -14,6 +14,9 @@ from ..compat import addon_package
 from .common import target_object
 
 PRESET_SUBDIR = "mapping_presets"
+
+if TYPE_CHECKING:
+    from .common import Result
 
 
 def preset_directory() -> str:
@@ -49,7 +52,7 @@ class UNITAF_OT_mapping_detect(_MappingOperator):
     bl_idname = "unitaf.mapping_detect"
     bl_label = "Detect Mapping"
 
-    def execute(self, context: Any) -> set[str]:
+    def execute(self, context: Any) -> Result:
         try:
             obj = self.target(context)
         except MappingError as exc:
@@ -66,7 +69,7 @@ class UNITAF_OT_mapping_clear(_MappingOperator):
     bl_idname = "unitaf.mapping_clear"
     bl_label = "Clear Mapping"
 
-    def execute(self, context: Any) -> set[str]:
+    def execute(self, context: Any) -> Result:
         context.scene.unitaf.mapping_rows.clear()
         context.scene.unitaf.mapping_object = ""
         return {"FINISHED"}
@@ -80,12 +83,12 @@ class UNITAF_OT_mapping_save_preset(bpy.types.Operator):
     filepath: StringProperty(subtype="FILE_PATH")  # type: ignore[valid-type]
     filter_glob: StringProperty(default="*.json", options={"HIDDEN"})  # type: ignore[valid-type]
 
-    def invoke(self, context: Any, event: Any) -> set[str]:
+    def invoke(self, context: Any, event: Any) -> Result:
         self.filepath = os.path.join(preset_directory(), "mapping.json")
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}
 
-    def execute(self, context: Any) -> set[str]:
+    def execute(self, context: Any) -> Result:
         settings = context.scene.unitaf
         mapping = {row.target: row.source for row in settings.mapping_rows if row.source != "NONE"}
         if not mapping:
@@ -114,12 +117,12 @@ class UNITAF_OT_mapping_load_preset(_MappingOperator):
     filepath: StringProperty(subtype="FILE_PATH")  # type: ignore[valid-type]
     filter_glob: StringProperty(default="*.json", options={"HIDDEN"})  # type: ignore[valid-type]
 
-    def invoke(self, context: Any, event: Any) -> set[str]:
+    def invoke(self, context: Any, event: Any) -> Result:
         self.filepath = preset_directory() + os.sep
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}
 
-    def execute(self, context: Any) -> set[str]:
+    def execute(self, context: Any) -> Result:
         try:
             obj = self.target(context)
             mapping = load_preset(bpy.path.abspath(self.filepath))
