@@ -97,7 +97,24 @@ def pick_frames(action: Any, start: int, end: int, count: int, channel: str = "j
     return frames
 
 
-def render_contact_sheet(scene: Any, rows: list[list[int]], path: Path, size: int, samples: int) -> None:
+def stamp_captions(scene: Any) -> None:
+    """Burn a caption into each rendered frame with Blender's own stamp (no image library needed)."""
+    r = scene.render
+    for name in dir(r):
+        if name.startswith("use_stamp_") and name != "use_stamp_labels":
+            try:
+                setattr(r, name, False)
+            except (AttributeError, TypeError):
+                pass
+    r.use_stamp = True
+    r.use_stamp_note = True
+    r.use_stamp_labels = False
+    r.stamp_font_size = 12
+    r.stamp_background = (0.0, 0.0, 0.0, 0.55)
+
+
+def render_contact_sheet(scene: Any, rows: list[list[int]], path: Path, size: int, samples: int,
+                         captions: list[str] | None = None) -> None:
     """Render every frame (Cycles, CPU, small) and tile them: one row per line, time left to right."""
     import bpy
     import numpy as np
@@ -116,10 +133,14 @@ def render_contact_sheet(scene: Any, rows: list[list[int]], path: Path, size: in
     sheet_w, sheet_h = cols * (tile_w + pad) + pad, len(rows) * (tile_h + pad) + pad
     sheet = np.zeros((sheet_h, sheet_w, 4), dtype=np.float32)
     sheet[..., :3], sheet[..., 3] = 0.12, 1.0
+    if captions:
+        stamp_captions(scene)
     with tempfile.TemporaryDirectory() as tmp:
         for r, frames in enumerate(rows):
             for c, frame in enumerate(frames):
                 scene.frame_set(frame)
+                if captions:
+                    scene.render.stamp_note_text = f"{captions[r]}  frame {frame}"
                 scene.render.filepath = os.path.join(tmp, f"f{frame:05d}.png")
                 bpy.ops.render.render(write_still=True)
                 img: Any = bpy.data.images.load(scene.render.filepath)
@@ -151,7 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     blend, preview, lines = out_dir / "demo.blend", out_dir / "preview.png", out_dir / "lines.csv"
 
     print("UniTAF demo: building the scene (demo head, camera, lights)")
-    build_scene()
+    try:
+        build_scene()
+    except (FileNotFoundError, ValueError) as exc:     # the head file is missing or damaged
+        print(f"demo: {exc}", file=sys.stderr)
+        return batch.EXIT_CANNOT_RUN
     write_dialogue(lines)
     opts = batch.BatchOptions(dialogue=str(lines), save=str(blend), mode=args.mode)
     try:
@@ -168,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = [pick_frames(bpy.data.actions[o.action], o.frame_start, o.frame_end, args.columns)
                 for o in report.landed]
         print(f"rendering {sum(map(len, rows))} frames (Cycles, CPU, {args.samples} samples) ...")
-        render_contact_sheet(scene, rows, preview, args.size, args.samples)
+        captions = [f"{e} {i:.1f}" for _, e, i in DEMO_LINES]
+        render_contact_sheet(scene, rows, preview, args.size, args.samples, captions)
 
     print()
     print(f"  scene:    {blend}")
