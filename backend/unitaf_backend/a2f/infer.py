@@ -167,3 +167,9 @@ def predict_from_audio(audio: np.ndarray, sample_rate: int, emotion: np.ndarray,
     emo = torch.from_numpy(np.asarray(emotion, dtype=np.float32)).to(dev)
     y = decode_windowed(model, feats, emo)
     return to_fps(y, model.cfg.model_fps, fps, len(audio) / sample_rate)
+
+
+def predict_audio_path(speech: Speech, fps: float, model: A2FModel | None = None) -> np.ndarray:
+    """The audio path on spoken speech (its audio through the encoder, its features ignored): the
+    evaluator's "audio" mode, to score the voice-file path on any voice with an exact timeline."""
+    return predict_from_audio(speech.audio, speech.sample_rate, speech.emotion, fps, model)

@@ -1,0 +1,83 @@
+"""Scoring the A2F model with the face evaluator on the held-out sentences, side by side with rules mode.
+
+- text path ("neural"): the default voice's TTS features -> adapter -> decoder;
+- audio path ("audio"): held-out voices (never in the training corpus) heard only through the encoder;
+- "rules": the articulation model on the same timelines, the reference.
+Every clip is spoken once per voice with a fixed seed; the timeline is the TTS's own, so the scores are
+measured against the truth. Run: `python -m unitaf_backend.a2f.evaluation [--weights PATH] [--limit N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from ..emotion import parse_emotion
+from .corpus import HELD_OUT_VOICES, heldout_sentences
+
+METRICS = ("bilabial", "labiodental", "rounded", "open", "rest")
+
+
+def evaluate_a2f(weights: str | Path | None = None, fps: float = 30.0, limit: int | None = None,
+                 audio_voices: tuple[str, ...] = HELD_OUT_VOICES, emotion: str = "neutral",
+                 progress: bool = True) -> dict[str, dict]:
+    """Summaries (face.evaluate.summarise) per row: rules and neural on the default voice, rules and audio on
+    the held-out voices."""
+    from tqdm import tqdm
+
+    from .. import speech
+    from ..face import evaluate as ev
+    from ..face.articulation import articulate
+    from . import infer
+
+    model = infer.load_model(weights)
+    lines = sorted(heldout_sentences())[:limit]
+    emo = parse_emotion(emotion)
+    clips: dict[str, list] = {"rules (default voice)": [], "neural text path": [],
+                              "rules (held-out voices)": [], "audio path (held-out voices)": []}
+    jobs = [(None, line) for line in lines] + [(v, line) for i, line in enumerate(lines)
+                                               for v in [audio_voices[i % len(audio_voices)]]]
+    for voice, line in tqdm(jobs, disable=not progress, unit="clip"):
+        spoken = speech.synthesize(line, emotion=emo, voice=voice, seed=0)
+        rules = articulate(spoken.timeline, fps, prosody=spoken.prosody)
+        if voice is None:
+            clips["rules (default voice)"].append(ev.evaluate_clip(spoken.timeline, rules, fps, line))
+            pred = infer.predict_from_speech(spoken, fps, model)
+            clips["neural text path"].append(ev.evaluate_clip(spoken.timeline, pred, fps, line))
+        else:
+            clips["rules (held-out voices)"].append(ev.evaluate_clip(spoken.timeline, rules, fps, line))
+            pred = infer.predict_audio_path(spoken, fps, model)
+            clips["audio path (held-out voices)"].append(ev.evaluate_clip(spoken.timeline, pred, fps, line))
+    return {name: ev.summarise(c) for name, c in clips.items() if c}
+
+
+def markdown_table(summaries: dict[str, dict]) -> str:
+    head = "| | " + " | ".join(METRICS) + " | sync lag ms | jitter |"
+    rows = [head, "|" + "---|" * (len(METRICS) + 3)]
+    for name, s in summaries.items():
+        cells = [f"{s[m]['score']:.3f}" if s[m]["total"] else "-" for m in METRICS]
+        rows.append(f"| {name} | " + " | ".join(cells) + f" | {s['sync_lag_ms']:+.1f} | {s['jitter']:.4f} |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m unitaf_backend.a2f.evaluation", description=__doc__)
+    p.add_argument("--weights", type=Path, default=None, help="a2f.pt (default: the shipped weights)")
+    p.add_argument("--fps", type=float, default=30.0)
+    p.add_argument("--limit", type=int, default=None, help="only the first N held-out lines")
+    p.add_argument("--json", type=Path, default=None, help="also write the summaries here")
+    args = p.parse_args(argv)
+    t0 = time.perf_counter()
+    summaries = evaluate_a2f(args.weights, args.fps, args.limit, progress=sys.stderr.isatty())
+    print(markdown_table(summaries))
+    print(f"\n{time.perf_counter() - t0:.0f} s; held-out voices: {', '.join(HELD_OUT_VOICES)}")
+    if args.json is not None:
+        args.json.write_text(json.dumps(summaries, indent=1, default=float), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
