@@ -31,7 +31,7 @@ def vm_kib(field: str) -> int:
     return 0
 
 
-def timed(fn, repeat: int) -> float:  # noqa: ANN001
+def timed(fn, repeat: int) -> float:
     fn()
     times = []
     for _ in range(repeat):
@@ -52,7 +52,6 @@ def main() -> int:
 
     import numpy as np
     import torch
-
     from unitaf_backend.a2f import infer, shipped
     from unitaf_backend.a2f.config import load_config
     from unitaf_backend.a2f.encoder import WhisperEncoder
