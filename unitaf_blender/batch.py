@@ -58,7 +58,11 @@ from .core.dialogue import (
 
 BATCH_TAG = "unitaf_batch"          # custom property on what a batch run made: the run's id
 BATCH_OBJECT_TAG = "unitaf_batch_object"
-EXIT_OK, EXIT_LINES_FAILED, EXIT_CANNOT_RUN = 0, 1, 2
+EXIT_OK, EXIT_LINES_FAILED, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class SaveError(Exception):
+    """The result could not be saved (the scene in memory has it; nothing on disk was changed)."""
 
 
 # ---------------------------------------------------------------------------------------------- arguments
@@ -158,6 +162,7 @@ class BatchReport:
     wall_s: float
     saved: str
     removed: int = 0                # earlier batch results removed by --replace
+    interrupted: bool = False       # Ctrl-C: the lines that landed were saved, the rest not run
 
     @property
     def landed(self) -> list[LineOutcome]:
@@ -173,13 +178,16 @@ class BatchReport:
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
         return EXIT_LINES_FAILED if self.failed else EXIT_OK
 
     def to_json(self) -> dict:
         return {
             "lines": [dataclasses.asdict(o) for o in self.outcomes],
             "landed": len(self.landed), "failed": len(self.failed), "audio_s": self.audio_s,
-            "wall_s": self.wall_s, "saved": self.saved, "removed": self.removed, "exit_code": self.exit_code,
+            "wall_s": self.wall_s, "saved": self.saved, "removed": self.removed,
+            "interrupted": self.interrupted, "exit_code": self.exit_code,
         }
 
     def summary(self) -> str:
@@ -194,6 +202,8 @@ class BatchReport:
             (f"{self.audio_s:.1f} s of audio in {self.wall_s:.1f} s: {per_min:.1f} lines/min, "
              f"{speed:.2f} audio s per wall s"),
         ]
+        if self.interrupted:
+            lines.append("interrupted: the lines that landed were saved, the others were not run")
         if self.removed:
             lines.append(f"--replace removed {self.removed} earlier batch result(s)")
         if self.saved:
@@ -480,6 +490,7 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None,
     run_id = time.strftime("%Y%m%d-%H%M%S")
 
     progress = Progress(dialogue.n_rows, stream)
+    interrupted = False
     synth = Synthesizer(open_backend or backend_opener(opts), workers=opts.workers, overlap=opts.overlap)
     try:
         info = synth.warm_up()
@@ -513,8 +524,7 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None,
         def make(ln: DialogueLine) -> SpeakRequest | AnimateRequest:
             return request_for(ln, fps, opts.mode, opts.seed)
 
-        for line, got in synth.results(runnable, make):
-            report_problems_before(line.row)
+        def land(line: DialogueLine, got: FaceResult | BaseException) -> None:
             outcome = _write_line(scene, line, got, layout, fps, audio_dir, run_id, apply_face_result)
             outcomes[line.row] = outcome
             if outcome.ok:
@@ -524,6 +534,17 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None,
                               f" ({outcome.duration:.1f} s) {line.label!r} ok{note}")
             else:
                 progress.step(f"row {line.row}: FAILED: {outcome.message}")
+
+        try:
+            for line, got in synth.results(runnable, make):
+                report_problems_before(line.row)
+                land(line, got)
+        except KeyboardInterrupt:
+            # Stop asking for more; what landed so far is saved below, the rest is reported as not run.
+            interrupted = True
+            for ln in runnable:
+                if ln.row not in outcomes:
+                    problems.setdefault(ln.row, RowProblem(ln.row, "not run: the batch was interrupted"))
         report_problems_before(sys.maxsize)
     finally:
         synth.close()
@@ -532,12 +553,15 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None,
     ends = [o.frame_end - 1 for o in outcomes.values() if o.ok]
     if ends and max(ends) > scene.frame_end:
         scene.frame_end = max(ends)
-    os.makedirs(os.path.dirname(save_path) or ".", exist_ok=True)
-    bpy.ops.wm.save_as_mainfile(filepath=save_path)     # relative paths are remapped to the new folder
-    finish_audio(sounds, scene, opts.pack_audio)
-    bpy.ops.wm.save_mainfile()
+    try:
+        os.makedirs(os.path.dirname(save_path) or ".", exist_ok=True)
+        bpy.ops.wm.save_as_mainfile(filepath=save_path)     # relative paths are remapped to the new folder
+        finish_audio(sounds, scene, opts.pack_audio)
+        bpy.ops.wm.save_mainfile()
+    except (OSError, RuntimeError) as exc:
+        raise SaveError(f"could not save {save_path}: {exc}") from None
     return BatchReport(outcomes=[outcomes[r] for r in sorted(outcomes)], wall_s=time.perf_counter() - t0,
-                       saved=save_path, removed=removed)
+                       saved=save_path, removed=removed, interrupted=interrupted)
 
 
 def _write_line(scene: Any, line: DialogueLine, got: FaceResult | BaseException, layout: TimelineLayout,
@@ -584,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CANNOT_RUN
     try:
         report = run_batch(opts)
-    except (DialogueError, BackendError) as exc:
+    except (DialogueError, BackendError, SaveError) as exc:
         print(f"batch: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     print(report.summary())
