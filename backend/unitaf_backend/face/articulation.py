@@ -37,8 +37,8 @@ JAW, ROUND, FUNNEL, SPREAD, UPPER, TONGUE = range(6)
 N_PARAMS = 6
 
 # Dominance reach in seconds (before the segment: anticipation; after: carry-over), per parameter.
-TAU_BEFORE = np.array([0.070, 0.080, 0.080, 0.080, 0.080, 0.050])
-TAU_AFTER = np.array([0.060, 0.070, 0.070, 0.070, 0.070, 0.050])
+TAU_BEFORE = np.array([0.065, 0.080, 0.080, 0.080, 0.080, 0.050])
+TAU_AFTER = np.array([0.065, 0.070, 0.070, 0.070, 0.070, 0.050])
 # Rounding reaches further (anticipatory rounding: the lips round during the consonants before "oo"),
 # but an unrounded vowel on the way mostly blocks it: for pucker and funnel, time inside unrounded vowels
 # counts UNROUNDED_TIME_FACTOR times (a warped time axis), so the reach dies out there.
@@ -46,8 +46,12 @@ ROUNDING_TAU_BEFORE = 0.160
 ROUNDING_TAU_AFTER = 0.075
 UNROUNDED_TIME_FACTOR = 3.0
 # A pause reaches less far: the mouth leaves and reaches rest with the speech, it does not anticipate it.
-PAUSE_TAU_BEFORE = 0.040
-PAUSE_TAU_AFTER = 0.030
+# Its hold on the mouth also starts PAUSE_RELEASE_S after the speech before it, and ends PAUSE_LEAD_S
+# before the speech after it: the articulators get going before the sound does.
+PAUSE_TAU_BEFORE = 0.035
+PAUSE_TAU_AFTER = 0.035
+PAUSE_RELEASE_S = 0.040
+PAUSE_LEAD_S = 0.040
 _REACH = 3.5          # dominance is cut beyond REACH * tau (there it is below 0.2 %)
 _REST_WEIGHT = 1e-3   # a faint pull to rest everywhere, so no frame is left without a target
 
@@ -190,6 +194,11 @@ def _time_axes(segs: list[V.Segment], times: np.ndarray) -> tuple[np.ndarray, np
     ends = np.repeat(edges[1:, None], N_PARAMS, axis=1)
     starts[:, [ROUND, FUNNEL]] = warped_edges[:-1, None]
     ends[:, [ROUND, FUNNEL]] = warped_edges[1:, None]
+    for k, seg in enumerate(segs):
+        if seg.cls == V.PAUSE:
+            share = min(1.0, seg.duration / (PAUSE_RELEASE_S + PAUSE_LEAD_S))
+            starts[k] += PAUSE_RELEASE_S * share
+            ends[k] -= PAUSE_LEAD_S * share
     return frame_axis, starts, ends
 
 

@@ -125,13 +125,16 @@ def accent_times(timeline: Timeline, prosody: Prosody | None) -> list[float]:
             semis[voiced] = 12.0 * np.log2(f0[voiced] / np.median(f0[voiced]))
             k = max(1, round(0.05 * prosody.fps))
             smooth = np.convolve(semis, np.ones(2 * k + 1) / (2 * k + 1), mode="same")
-            smooth[~voiced] = -np.inf
+            high = voiced & (smooth >= ACCENT_SEMITONES)
+            # one accent per stretch of high pitch, at the middle of its top
+            edges = np.flatnonzero(np.diff(np.concatenate([[0], high.astype(np.int8), [0]])))
             gap = _gap_frames(ACCENT_MIN_GAP_S, prosody.fps)
             peaks: list[float] = []
             last = -gap
-            for i in range(1, len(smooth) - 1):
-                if (smooth[i] >= ACCENT_SEMITONES and smooth[i] >= smooth[i - 1] and smooth[i] > smooth[i + 1]
-                        and i - last >= gap):
+            for a, b in zip(edges[::2], edges[1::2], strict=True):
+                top = a + np.flatnonzero(smooth[a:b] >= smooth[a:b].max() - 1e-6)
+                i = int(top[len(top) // 2])
+                if i - last >= gap:
                     peaks.append(i / prosody.fps)
                     last = i
             return peaks
