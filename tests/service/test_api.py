@@ -9,7 +9,6 @@ import json
 import numpy as np
 import pytest
 import soundfile as sf
-
 from unitaf_backend import __version__
 from unitaf_backend.emotion import PRESETS
 

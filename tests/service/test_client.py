@@ -1,0 +1,184 @@
+"""The add-on's HTTP client, local backend process and startup check against real servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from unitaf_blender.core import backend_process
+from unitaf_blender.core.backend_api import BackendError, SpeakRequest
+from unitaf_blender.core.backend_process import BackendProcess, BackendStartError
+from unitaf_blender.core.http_client import HttpBackend
+from unitaf_blender.core.startup_check import check_local, check_remote, port_is_free
+from unitaf_blender.core.version import ADDON_VERSION, versions_compatible
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class FakeBackend:
+    """A stand-in server that answers /v1/health with chosen versions (a different backend release)."""
+
+    def __init__(self, version: str, api_version: int = 1) -> None:
+        body = json.dumps({"status": "ok", "version": version, "api_version": api_version}).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_versions_compatible():
+    assert versions_compatible("0.1.0", "0.1.7") and not versions_compatible("0.1.0", "0.2.0")
+    assert not versions_compatible("1.1.0", "0.1.0")
+
+
+def test_info_and_bad_input_through_the_client(server):
+    backend = HttpBackend(server.url, timeout=10)
+    info = backend.info()
+    assert info["version"] and "happy" in info["emotion"]["presets"]
+    with pytest.raises(BackendError, match="unknown emotion 'grumpy'"):
+        backend.speak(SpeakRequest(text="hi", emotion="grumpy"))
+    with pytest.raises(BackendError, match="text is empty"):
+        backend.speak(SpeakRequest(text="  "))
+
+
+def test_unreachable_backend_is_one_clear_error():
+    backend = HttpBackend(f"http://127.0.0.1:{free_port()}", timeout=5)
+    with pytest.raises(BackendError, match=r"connection refused.*unitaf serve"):
+        backend.info()
+    with pytest.raises(BackendError, match="not an http"):
+        HttpBackend("ftp://example.com").info()
+
+
+def test_wrong_token_is_named(token_server):
+    with pytest.raises(BackendError, match="refused the token"):
+        HttpBackend(token_server.url, token="wrong").info()
+    assert HttpBackend(token_server.url, token="s3cret-token").health()["status"] == "ok"
+
+
+def test_version_mismatch_is_refused_by_client_and_startup_check():
+    fake = FakeBackend("9.4.0")
+    try:
+        with pytest.raises(BackendError, match=rf"add-on is {ADDON_VERSION} but the backend .* is 9.4.0"):
+            HttpBackend(fake.url).info()
+        report = check_remote(fake.url)
+        assert report.codes() == ("version_mismatch",) and "9.4.0" in report.summary()
+    finally:
+        fake.close()
+    fake = FakeBackend(ADDON_VERSION, api_version=7)
+    try:
+        with pytest.raises(BackendError, match="API version 7"):
+            HttpBackend(fake.url).info()
+    finally:
+        fake.close()
+
+
+def test_check_remote(server, token_server):
+    assert check_remote(server.url).ok
+    assert check_remote(token_server.url, "s3cret-token").ok
+    assert check_remote(token_server.url, "nope").codes() == ("unauthorized",)
+    assert check_remote(f"http://127.0.0.1:{free_port()}").codes() == ("unreachable",)
+
+
+def test_local_backend_starts_is_reused_restarts_after_dying_and_stops():
+    process = BackendProcess(sys.executable)
+    backend = HttpBackend(process=process, timeout=10)
+    try:
+        assert backend.info()["version"]                     # started on first use (handshake, then health)
+        first_pid, first = process.pid, process.ensure_running()
+        assert first.url.startswith("http://127.0.0.1:") and first.token
+        backend.health()
+        assert process.pid == first_pid and process.starts == 1           # reused
+        # the token is random per start and required
+        with pytest.raises(BackendError, match="token"):
+            HttpBackend(first.url, token="guess").health()
+        os.kill(first_pid, signal.SIGKILL)
+        process._proc.wait(timeout=10)
+        assert backend.health()["status"] == "ok"            # the next request starts a new one
+        assert process.starts == 2 and process.pid != first_pid
+        assert process.ensure_running() != first
+        log = process.log_path
+        assert log is not None and log.exists()
+    finally:
+        backend_process.stop()          # what unregister and interpreter exit call: stops every local backend
+    assert not process.alive() and process.pid is None
+    assert not log.exists()             # a clean stop leaves no log behind
+    backend.close()                     # closing again is harmless
+
+
+def test_local_backend_stops_when_its_parent_goes_away(tmp_path):
+    """Blender crashing closes the server's stdin, and the server exits by itself."""
+    process = BackendProcess(sys.executable)
+    process.ensure_running()
+    proc = process._proc
+    proc.stdin.close()
+    assert proc.wait(timeout=20) == 0
+    assert not process.alive() and "exited with code 0" in process.failure_report()
+    process.stop()
+
+
+def test_local_backend_explains_what_is_missing(tmp_path):
+    with pytest.raises(BackendStartError, match="interpreter not found"):
+        BackendProcess(str(tmp_path / "no-python")).ensure_running()
+    with pytest.raises(BackendStartError, match="not installed in"):
+        BackendProcess("/usr/bin/python3", env={"PATH": "/usr/bin"}).ensure_running()
+
+
+def fake_backend_python(tmp_path: Path, version: str) -> str:
+    """An interpreter whose `unitaf_backend` is another release (shadowing the real one)."""
+    package = tmp_path / "fake" / "unitaf_backend"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(f'__version__ = "{version}"\n')
+    script = tmp_path / "python"
+    script.write_text(f'#!/bin/sh\nPYTHONPATH="{package.parent}" exec "{sys.executable}" "$@"\n')
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_startup_check_says_exactly_what_is_missing(tmp_path):
+    ok = check_local(sys.executable)
+    assert ok.ok and ok.backend_version and "ready" in ok.summary()
+    missing = check_local(str(tmp_path / "bin" / "python"))
+    assert missing.codes() == ("interpreter_not_found",) and "not found" in missing.summary()
+    assert check_local("no-such-python-anywhere").codes() == ("interpreter_not_found",)
+    not_installed = check_local("/usr/bin/python3")
+    assert not_installed.codes() == ("backend_not_installed",) and "/usr/bin/python3" in not_installed.summary()
+    mismatch = check_local(fake_backend_python(tmp_path, "3.0.0"))
+    assert "version_mismatch" in mismatch.codes() and "3.0.0" in mismatch.summary()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        port = sock.getsockname()[1]
+        assert not port_is_free(port)
+        busy = check_local(sys.executable, port=port)
+        assert busy.codes() == ("port_busy",) and str(port) in busy.summary()
+    not_python = tmp_path / "not-python"
+    not_python.write_text("#!/bin/sh\necho hello\n")
+    not_python.chmod(0o755)
+    assert check_local(str(not_python)).codes() == ("interpreter_failed",)
