@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/bench_batch.py                 # 50 lines, rules mode, in-process backend
     .venv/bin/python benchmarks/bench_batch.py --lines 20 --mode neural --workers 1 2
 
-Prints, per setting, lines per minute and seconds of audio per wall-clock second, and the backend's peak
+Prints, per setting, lines per minute, seconds of audio per wall-clock second and CPU seconds per line (all
+threads of this process; steadier than wall time on a shared machine), and the backend's peak
 memory (the process's peak RSS after bpy and the scene were loaded, minus what it was before the backend
 was first used). The backend is warmed up with one line before anything is timed; every setting writes the
 same lines into a fresh copy of the same scene.
@@ -80,7 +81,7 @@ def main() -> int:
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2],
                    help="worker counts to try with look-ahead (the strict one-by-one run is always done)")
     p.add_argument("--backend", choices=("auto", "inprocess", "http"), default="auto")
-    p.add_argument("--url")
+    p.add_argument("--url", action="append", help="a running `unitaf serve` (repeat for several)")
     args = p.parse_args()
 
     from unitaf_blender import batch
@@ -96,7 +97,7 @@ def main() -> int:
         def run(name: str, csv: str, overlap: bool, workers: int) -> batch.BatchReport:
             opts = batch.BatchOptions(dialogue=str(d / csv), save=str(d / f"{name}.blend"), blend=str(scene),
                                       mode=args.mode, overlap=overlap, workers=workers, backend=args.backend,
-                                      url=args.url)
+                                      urls=tuple(args.url or ()))
             sink = io.StringIO()              # the per-line log would drown the table
             report = batch.run_batch(opts, out=sink)
             if report.failed:
@@ -110,11 +111,13 @@ def main() -> int:
 
         settings = [("one by one", False, 1)] + [(f"look-ahead, {w} worker(s)", True, w) for w in args.workers]
         print(f"{args.lines} lines, mode {args.mode}, {os.cpu_count()} CPU cores")
-        print(f"{'setting':<26} {'wall s':>8} {'lines/min':>10} {'audio s/wall s':>15}")
+        print(f"{'setting':<26} {'wall s':>8} {'lines/min':>10} {'audio s/wall s':>15} {'CPU s/line':>11}")
         for i, (name, overlap, workers) in enumerate(settings):
+            cpu0 = time.process_time()
             r = run(f"run{i}", "lines.csv", overlap=overlap, workers=workers)
+            cpu = (time.process_time() - cpu0) / len(r.landed)
             per_min = 60.0 * len(r.landed) / r.wall_s
-            print(f"{name:<26} {r.wall_s:>8.1f} {per_min:>10.1f} {r.audio_s / r.wall_s:>15.2f}")
+            print(f"{name:<26} {r.wall_s:>8.1f} {per_min:>10.1f} {r.audio_s / r.wall_s:>15.2f} {cpu:>11.2f}")
         peak = vm_kib("VmHWM")
         print(f"backend peak memory: {max(0, peak - rss_before) / 1024:.0f} MiB above the scene "
               f"(process peak RSS {peak / 1024:.0f} MiB, {rss_before / 1024:.0f} MiB before the backend)")

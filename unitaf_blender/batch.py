@@ -22,9 +22,11 @@ main thread writes the current one into the scene (bpy is only touched on the ma
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import functools
 import importlib
+import itertools
 import json
 import os
 import sys
@@ -93,13 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="frames between lines on one object when 'start' is empty (default: half a second)")
     p.add_argument("--mode", choices=("auto", "neural", "rules"), default="auto", help="face model")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--workers", type=int, default=1,
-                   help="backends working in parallel (each one loads its own models; default 1)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="lines synthesised in parallel, each worker with its own backend client "
+                        "(default 1, or one per --url)")
     p.add_argument("--no-overlap", action="store_true",
                    help="synthesise and write strictly one line after the other (for comparison)")
     p.add_argument("--backend", choices=("auto", "inprocess", "http"), default="auto",
                    help="in-process when unitaf_backend is importable (auto), else a local or remote service")
-    p.add_argument("--url", help="URL of a running `unitaf serve` (implies --backend http)")
+    p.add_argument("--url", action="append",
+                   help="URL of a running `unitaf serve` (implies --backend http); repeat it to spread the lines "
+                        "over several services (one worker each unless --workers says otherwise)")
     p.add_argument("--token", help="access token for a remote service")
     p.add_argument("--backend-python",
                    help="interpreter of a UniTAF install, to start a local service (--backend http, no --url)")
@@ -122,7 +127,7 @@ class BatchOptions:
     workers: int = 1
     overlap: bool = True
     backend: str = "auto"
-    url: str | None = None
+    urls: tuple[str, ...] = ()
     token: str | None = None
     backend_python: str | None = None
     audio_dir: str | None = None
@@ -133,8 +138,9 @@ class BatchOptions:
     def from_args(ns: argparse.Namespace) -> BatchOptions:
         return BatchOptions(
             dialogue=ns.dialogue, save=ns.save, blend=ns.blend, object=ns.object, replace=ns.replace,
-            gap=ns.gap, mode=ns.mode, seed=ns.seed, workers=ns.workers, overlap=not ns.no_overlap,
-            backend="http" if ns.url else ns.backend, url=ns.url, token=ns.token,
+            gap=ns.gap, mode=ns.mode, seed=ns.seed, workers=ns.workers or max(1, len(ns.url or ())),
+            overlap=not ns.no_overlap, backend="http" if ns.url else ns.backend, urls=tuple(ns.url or ()),
+            token=ns.token,
             backend_python=ns.backend_python,
             audio_dir=ns.audio_dir, pack_audio=ns.pack_audio, report=ns.report,
         )
@@ -353,8 +359,14 @@ class Synthesizer:
 def backend_opener(opts: BatchOptions) -> Callable[[], Backend]:
     """How each worker opens its backend: in-process when possible, else the HTTP service."""
     from .blender import backend_factory
-    return lambda: backend_factory.make_backend(kind=opts.backend, url=opts.url, token=opts.token,
-                                                python=opts.backend_python)
+    opened = itertools.count()
+
+    def open_one() -> Backend:
+        # Worker i talks to the i-th service (round robin when there are more workers than URLs).
+        url = opts.urls[next(opened) % len(opts.urls)] if opts.urls else None
+        return backend_factory.make_backend(kind=opts.backend, url=url, token=opts.token,
+                                            python=opts.backend_python)
+    return open_one
 
 
 def error_text(exc: BaseException) -> str:
@@ -448,6 +460,26 @@ def check_target(name: str) -> str | None:
     return None
 
 
+@contextlib.contextmanager
+def blender_quiet() -> Iterator[None]:
+    """Hide what Blender itself prints to stdout ("Info: Saved ...", "Read blend ...") so the batch's own
+    log stays readable; our errors still surface as exceptions."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:             # no real file descriptor (an embedding host): print as it comes
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
 def finish_audio(sound_names: list[str], scene: Any, pack: bool) -> None:
     """Point the new sounds at their WAVs relative to the saved .blend (or pack them)."""
     import bpy
@@ -481,7 +513,8 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None,
     if opts.blend:
         if not os.path.isfile(opts.blend):
             raise DialogueError(f".blend file not found: {opts.blend}")
-        bpy.ops.wm.open_mainfile(filepath=os.path.abspath(opts.blend), load_ui=False)
+        with blender_quiet():
+            bpy.ops.wm.open_mainfile(filepath=os.path.abspath(opts.blend), load_ui=False)
     scene: Any = bpy.context.scene
     dialogue: Dialogue = read_dialogue(opts.dialogue, default_object=opts.object)
     fps = scene_fps(scene)
@@ -555,9 +588,10 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None,
         scene.frame_end = max(ends)
     try:
         os.makedirs(os.path.dirname(save_path) or ".", exist_ok=True)
-        bpy.ops.wm.save_as_mainfile(filepath=save_path)     # relative paths are remapped to the new folder
-        finish_audio(sounds, scene, opts.pack_audio)
-        bpy.ops.wm.save_mainfile()
+        with blender_quiet():
+            bpy.ops.wm.save_as_mainfile(filepath=save_path)     # relative paths are remapped to the new folder
+            finish_audio(sounds, scene, opts.pack_audio)
+            bpy.ops.wm.save_mainfile()
     except (OSError, RuntimeError) as exc:
         raise SaveError(f"could not save {save_path}: {exc}") from None
     return BatchReport(outcomes=[outcomes[r] for r in sorted(outcomes)], wall_s=time.perf_counter() - t0,

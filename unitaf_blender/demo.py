@@ -135,6 +135,7 @@ def render_contact_sheet(scene: Any, rows: list[list[int]], path: Path, size: in
     sheet[..., :3], sheet[..., 3] = 0.12, 1.0
     if captions:
         stamp_captions(scene)
+    done, total = 0, sum(map(len, rows))
     with tempfile.TemporaryDirectory() as tmp:
         for r, frames in enumerate(rows):
             for c, frame in enumerate(frames):
@@ -142,7 +143,10 @@ def render_contact_sheet(scene: Any, rows: list[list[int]], path: Path, size: in
                 if captions:
                     scene.render.stamp_note_text = f"{captions[r]}  frame {frame}"
                 scene.render.filepath = os.path.join(tmp, f"f{frame:05d}.png")
-                bpy.ops.render.render(write_still=True)
+                done += 1
+                print(f"  frame {frame:>4} ({done}/{total})", flush=True)
+                with batch.blender_quiet():
+                    bpy.ops.render.render(write_still=True)
                 img: Any = bpy.data.images.load(scene.render.filepath)
                 px = np.empty(tile_w * tile_h * 4, dtype=np.float32)
                 img.pixels.foreach_get(px)
