@@ -26,7 +26,7 @@ from .timeline import SILENCE
 HOP = 256                 # samples per feature frame at 22.05 kHz for both engines (86.13 fps)
 MIN_WORD_GAP_S = 0.04     # a gap between words shorter than this stays inside the previous phone
 ESPEAK_BASE_WPM = 175
-ESPEAK_SEMITONES_PER_STEP = 0.12   # eSpeak's pitch parameter, measured on en-us (see docs/speech.md)
+ESPEAK_SEMITONES_PER_STEP = 0.17   # eSpeak NG pitch parameter, measured on en-us (docs/speech.md)
 ESPEAK_GAIN = 0.6        # brings eSpeak's level near Piper's so voices mix in a corpus
 
 
@@ -247,9 +247,13 @@ def _apply_pitch(audio: np.ndarray, features: np.ndarray, phones: list[LocalPhon
     moved = np.maximum.accumulate(moved)
     for p, a, b in zip(phones, moved[:-1], moved[1:]):
         p.start, p.end = int(a), int(b)
+    # each output frame reads the input latent where its centre came from, between frames linearly
     centres = (np.arange(frames) + 0.5) * HOP
-    source = np.clip((warp.source_position(centres) // HOP).astype(np.int64), 0, len(features) - 1)
-    return out, features[source]
+    source = np.clip(warp.source_position(centres) / HOP - 0.5, 0.0, len(features) - 1.0)
+    low = np.floor(source).astype(np.int64)
+    high = np.minimum(low + 1, len(features) - 1)
+    frac = (source - low)[:, None].astype(np.float32)
+    return out, features[low] * (1.0 - frac) + features[high] * frac
 
 
 def piper_sentence(model: PiperModel, text: str, style: Style, settings: VoiceSettings | None,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage, signal
 
-F0_MIN, F0_MAX = 60.0, 500.0
+F0_MIN, F0_MAX = 50.0, 500.0
 _WINDOW_S = 0.025
 _THRESHOLD = 0.15
 _VOICED_MAX = 0.4
@@ -86,8 +86,29 @@ def analyse(x: np.ndarray, sample_rate: int, hop: int) -> Analysis:
     f0 = np.where(voiced, sample_rate / np.maximum(period, 1), 0.0)
     # a single voiced or unvoiced frame among the other kind is a tracking slip
     voiced = ndimage.median_filter(voiced.astype(np.uint8), size=3, mode="nearest").astype(bool) & (f0 > 0)
-    f0 = np.where(voiced, f0, 0.0).astype(np.float32)
+    f0 = np.where(voiced, f0, 0.0)
+    f0 = _drop_jumps(f0).astype(np.float32)
     return Analysis(f0=f0, energy=energy, periodicity=(1.0 - np.clip(best, 0, 1)).astype(np.float32))
+
+
+_JUMP_OCTAVES = 0.75
+_JUMP_CONTEXT = 15   # frames each side (~0.17 s at 86 fps)
+
+
+def _drop_jumps(f0: np.ndarray) -> np.ndarray:
+    """Unvoice frames more than _JUMP_OCTAVES away from the median of the voiced frames around them:
+    octave slips and periodic-looking fricatives, which would bias pitch statistics."""
+    voiced = np.flatnonzero(f0 > 0)
+    if len(voiced) < 3:
+        return f0
+    log_f0 = np.log2(f0[voiced])
+    out = f0.copy()
+    for k, i in enumerate(voiced):
+        lo = np.searchsorted(voiced, i - _JUMP_CONTEXT)
+        hi = np.searchsorted(voiced, i + _JUMP_CONTEXT, side="right")
+        if abs(log_f0[k] - np.median(log_f0[lo:hi])) > _JUMP_OCTAVES:
+            out[i] = 0.0
+    return out
 
 
 def mean_f0(f0: np.ndarray) -> float:

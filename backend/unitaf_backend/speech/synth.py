@@ -108,7 +108,7 @@ def synthesize(text: str, emotion: np.ndarray | str = "neutral", voice: str | No
     feature_parts: list[np.ndarray] = []
     phones: list[Phone] = []
     words: list[Word] = []
-    spans: list[tuple[int, int]] = []
+    first_spoken: list[float] = []   # start of each sentence's first non-pause phone (seconds)
     offset = 0
 
     def add_phone(symbol: str, stress: int, start: int, end: int, word: int) -> None:
@@ -119,7 +119,7 @@ def synthesize(text: str, emotion: np.ndarray | str = "neutral", voice: str | No
             phones.append(Phone(symbol, start / sample_rate, end / sample_rate, stress, word))
 
     for i, (sentence, chunk, style) in enumerate(zip(sentences, chunks, styles)):
-        begin = offset
+        phones_before = len(phones)
         word_base = len(words)
         word_phones: dict[int, list[int]] = {}
         for p in chunk.phones:
@@ -130,6 +130,8 @@ def synthesize(text: str, emotion: np.ndarray | str = "neutral", voice: str | No
             idx = word_phones.get(local, [])
             if idx:
                 words.append(Word(text_of_word, phones[idx[0]].start, phones[idx[-1]].end, idx[0], idx[-1] + 1))
+        spoken = next((p.start for p in phones[phones_before:] if p.symbol != SILENCE), offset / sample_rate)
+        first_spoken.append(spoken)
         audio_parts.append(chunk.audio)
         if chunk.features is not None:
             feature_parts.append(chunk.features)
@@ -142,18 +144,20 @@ def synthesize(text: str, emotion: np.ndarray | str = "neutral", voice: str | No
                     feature_parts.append(np.repeat(chunk.features[-1:], pause // hop, axis=0))
                 add_phone(SILENCE, 0, offset, offset + pause, -1)
                 offset += pause
-        spans.append((begin, offset))
 
     audio = soft_limit(np.concatenate(audio_parts).astype(np.float32))
     duration = len(audio) / sample_rate
     # the last phone ends exactly at the audio's end (integer samples all the way; this is exact)
     last = phones[-1]
     phones[-1] = Phone(last.symbol, last.start, duration, last.stress, last.word)
+    # a sentence runs from its first spoken phone to the next one's (the pause between belongs to the
+    # sentence before it), so sentence boundaries are phone boundaries and sentences tile the line
+    bounds = [0.0] + first_spoken[1:] + [duration]
     timeline = Timeline(
         phones=tuple(phones),
         words=tuple(words),
-        sentences=tuple(Sentence(s.text, a / sample_rate, b / sample_rate, tuple(float(v) for v in s.emotion))
-                        for s, (a, b) in zip(sentences, spans)),
+        sentences=tuple(Sentence(s.text, a, b, tuple(float(v) for v in s.emotion))
+                        for s, a, b in zip(sentences, bounds[:-1], bounds[1:])),
         duration=duration,
         engine=chosen.info.engine,
         meta={"voice": chosen.info.name, "sample_rate": sample_rate},
