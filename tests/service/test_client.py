@@ -106,6 +106,7 @@ def test_check_remote(server, token_server):
     assert check_remote(f"http://127.0.0.1:{free_port()}").codes() == ("unreachable",)
 
 
+@pytest.mark.slow
 def test_local_backend_starts_is_reused_restarts_after_dying_and_stops():
     process = BackendProcess(sys.executable)
     backend = HttpBackend(process=process, timeout=10)
