@@ -20,10 +20,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import bpy  # noqa: E402
+import bpy
 
-from unitaf_blender.blender import writer  # noqa: E402
-from unitaf_blender.core.channels import ARKIT_CHANNELS  # noqa: E402
+from unitaf_blender.blender import writer
+from unitaf_blender.core.channels import ARKIT_CHANNELS
 
 
 def make_face(n_keys: int):

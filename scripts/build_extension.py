@@ -71,7 +71,7 @@ def stage(stage_dir: str) -> None:
 
 
 def run_tool(tool: str, *args: str) -> None:
-    proc = subprocess.run([sys.executable, tool, *args], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, tool, *args], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         raise SystemExit(f"build_extension: blender_ext.py {args[0]} failed")

@@ -7,6 +7,6 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-import blender_standin  # noqa: E402
+import blender_standin
 
 USING_STANDIN = blender_standin.install()

@@ -59,6 +59,7 @@ def test_emotion_presets_and_modes_equal_the_backends():
 
 def test_register_and_unregister_leave_nothing(monkeypatch):
     import bpy
+
     from unitaf_blender.blender import registration
     if hasattr(bpy, "ops"):
         pytest.skip("the real bpy is loaded: the integration tests cover registration")

@@ -8,9 +8,20 @@ import numpy as np
 import pytest
 
 from unitaf_blender.core.channels import ARKIT_CHANNELS, CHANNEL_INDEX
-from unitaf_blender.core.mapping import (CHARACTER_CREATOR, MappingError, VISEME_CHANNELS, auto_map, check_mapping,
-                                         load_preset, match_channel, preset_from_json, preset_to_json, save_preset,
-                                         source_values, target_curves)
+from unitaf_blender.core.mapping import (
+    CHARACTER_CREATOR,
+    VISEME_CHANNELS,
+    MappingError,
+    auto_map,
+    check_mapping,
+    load_preset,
+    match_channel,
+    preset_from_json,
+    preset_to_json,
+    save_preset,
+    source_values,
+    target_curves,
+)
 
 
 def test_exact_arkit_names_map_one_to_one():

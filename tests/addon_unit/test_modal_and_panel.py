@@ -6,10 +6,10 @@ from __future__ import annotations
 import threading
 import types
 
+import bpy
 import numpy as np
 import pytest
 
-import bpy
 from unitaf_blender.blender import worker
 from unitaf_blender.blender.apply import AppliedLine
 from unitaf_blender.blender.operators import common
@@ -130,8 +130,8 @@ class Layout:
 
 
 def _settings(**kw):
-    base = dict(use_text_block=False, text_block=None, text="Hi", target=None, use_current_frame=True,
-                start_frame=1, mapping_rows=[], mapping_object="", last_result="", last_error="")
+    base = {"use_text_block": False, "text_block": None, "text": "Hi", "target": None, "use_current_frame": True,
+            "start_frame": 1, "mapping_rows": [], "mapping_object": "", "last_result": "", "last_error": ""}
     base.update(kw)
     return types.SimpleNamespace(**base)
 

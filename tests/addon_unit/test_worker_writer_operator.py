@@ -6,10 +6,10 @@ from __future__ import annotations
 import threading
 import types
 
+import bpy
 import numpy as np
 import pytest
 
-import bpy
 from unitaf_blender.blender import compat, worker, writer
 from unitaf_blender.blender.operators import common
 from unitaf_blender.core.backend_api import BackendCancelled, BackendError, FaceResult

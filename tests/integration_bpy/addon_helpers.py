@@ -19,19 +19,19 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-import bpy  # noqa: E402
+import bpy
 
-from unitaf_blender.blender.compat import all_strips  # noqa: E402
-from unitaf_blender.blender.writer import fcurves_of  # noqa: E402
-from unitaf_blender.core.backend_api import BackendCancelled, BackendError, FaceResult  # noqa: E402
-from unitaf_blender.core.channels import ARKIT_CHANNELS  # noqa: E402
+from unitaf_blender.blender.compat import all_strips
+from unitaf_blender.blender.writer import fcurves_of
+from unitaf_blender.core.backend_api import BackendCancelled, FaceResult
+from unitaf_blender.core.channels import ARKIT_CHANNELS
 
 SAMPLE_RATE = 16000
 HAS_AUDIO = bool(bpy.app.build_options.audaspace)     # the 4.2 wheel is built without Audaspace
 
 
 def wav_bytes(duration: float, sample_rate: int = SAMPLE_RATE) -> bytes:
-    n = int(round(duration * sample_rate))
+    n = round(duration * sample_rate)
     t = np.arange(n) / sample_rate
     pcm = (0.2 * np.sin(2 * np.pi * 220 * t) * 32767).astype("<i2")
     buf = io.BytesIO()
@@ -97,11 +97,7 @@ class StandInBackend:
         pass
 
 
-def unreachable() -> BackendError:
-    return BackendError("cannot reach the UniTAF backend at http://127.0.0.1:9 (connection refused)")
-
-
-def mesh_with_keys(name: str, key_names: list[str]) -> "bpy.types.Object":
+def mesh_with_keys(name: str, key_names: list[str]) -> bpy.types.Object:
     """A small grid whose shape keys each move one vertex up, linked to the scene."""
     bpy.ops.mesh.primitive_grid_add(x_subdivisions=8, y_subdivisions=8, size=1.0)
     obj = bpy.context.active_object

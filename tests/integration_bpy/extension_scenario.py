@@ -12,7 +12,6 @@ import argparse
 import importlib
 import json
 import os
-import sys
 
 args = argparse.ArgumentParser()
 args.add_argument("zip")
@@ -23,9 +22,10 @@ args.add_argument("--backend-python", default="", help="interpreter of a local `
 opts = args.parse_args()
 os.environ["BLENDER_USER_RESOURCES"] = os.path.join(opts.workdir, "user")
 
-import bpy  # noqa: E402  (first: it puts Blender's modules on sys.path)
-import addon_utils  # noqa: E402
+import bpy  # noqa: E402  (after the environment variable above)
 import numpy as np  # noqa: E402
+
+addon_utils = importlib.import_module("addon_utils")     # on sys.path only once bpy is imported
 
 PKG = "bl_ext.user_default.unitaf"
 out: dict = {"blender": list(bpy.app.version)}

@@ -21,7 +21,7 @@ REPO = HERE.parents[1]
 
 def build_zip(out_dir: Path) -> Path:
     proc = subprocess.run([sys.executable, str(REPO / "scripts" / "build_extension.py"), "--out", str(out_dir)],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return Path(proc.stdout.strip().splitlines()[-1])
 
@@ -29,7 +29,7 @@ def build_zip(out_dir: Path) -> Path:
 def run_scenario(zip_path: Path, workdir: Path, backend: str, *extra: str) -> dict:
     proc = subprocess.run([sys.executable, str(HERE / "extension_scenario.py"), str(zip_path), str(workdir),
                            "--backend", backend, *extra], capture_output=True, text=True, timeout=300,
-                          cwd=workdir)
+                          cwd=workdir, check=False)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
     return json.loads(lines[-1][len("RESULT "):])

@@ -8,14 +8,25 @@ save/reload, nothing existing touched, undo, and one clear report per error with
 from __future__ import annotations
 
 import os
+import socket
 import wave
 
+import bpy
 import numpy as np
 import pytest
-from addon_helpers import (HAS_AUDIO, StandInBackend, face_result, file_digest, mesh_with_keys, push_undo,
-                           run_generate, snapshot, undo, unreachable, wav_bytes)
+from addon_helpers import (
+    HAS_AUDIO,
+    StandInBackend,
+    face_result,
+    file_digest,
+    mesh_with_keys,
+    push_undo,
+    run_generate,
+    snapshot,
+    undo,
+    wav_bytes,
+)
 
-import bpy
 import unitaf_blender
 from unitaf_blender.blender import backend_factory
 from unitaf_blender.blender.compat import all_strips
@@ -232,14 +243,23 @@ def _empty_active(backend):
     bpy.context.view_layer.objects.active = empty
 
 
+def _unreachable(backend):
+    """The real HTTP client pointed at a port nobody listens on."""
+    from unitaf_blender.core.http_client import HttpBackend
+    mesh_with_keys("Face", ["jawOpen"])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    backend_factory.set_test_backend(HttpBackend(f"http://127.0.0.1:{port}", timeout=5.0))
+
+
 ERROR_CASES = {
     "no active object": (_no_active, {}, "no active object"),
     "not a mesh": (_empty_active, {}, "not a mesh"),
     "no shape keys": (lambda b: mesh_with_keys("Plain", []), {}, "has no shape keys"),
     "no matching keys": (lambda b: mesh_with_keys("Odd", ["Foo", "Bar_L"]), {}, "match an ARKit channel"),
     "empty text": (lambda b: mesh_with_keys("Face", ["jawOpen"]), {"text": "  \n "}, "line is empty"),
-    "backend unreachable": (lambda b: (mesh_with_keys("Face", ["jawOpen"]), setattr(b, "error", unreachable())),
-                            {}, "cannot reach the UniTAF backend"),
+    "backend unreachable": (_unreachable, {}, "cannot reach the UniTAF backend"),
 }
 
 

@@ -13,7 +13,7 @@ import numpy as np
 FPS_TOLERANCE = 1e-6
 
 
-def scene_fps(fps: int | float, fps_base: float = 1.0) -> float:
+def scene_fps(fps: float, fps_base: float = 1.0) -> float:
     """The scene's real frame rate: render.fps / render.fps_base (e.g. 30 / 1.001 = 29.97)."""
     if fps <= 0 or fps_base <= 0:
         raise ValueError(f"invalid frame rate {fps} / {fps_base}")
@@ -26,13 +26,13 @@ def seconds_to_frames(seconds: float, fps: float) -> float:
 
 def frame_count(duration: float, fps: float) -> int:
     """Frames needed to cover [0, duration] at fps, both ends included."""
-    return max(1, int(math.floor(float(duration) * float(fps) + 1e-6)) + 1)
+    return max(1, math.floor(float(duration) * float(fps) + 1e-6) + 1)
 
 
 def end_frame(start_frame: int, duration: float, fps: float) -> int:
     """The last scene frame the line's audio plays in (inclusive): a sound strip of the same duration
     covers [start_frame, end_frame + 1)."""
-    return int(start_frame) + max(0, int(math.ceil(seconds_to_frames(duration, fps) - 1e-6)) - 1)
+    return int(start_frame) + max(0, math.ceil(seconds_to_frames(duration, fps) - 1e-6) - 1)
 
 
 def resample(weights: np.ndarray, src_fps: float, dst_fps: float, n_frames: int | None = None) -> np.ndarray:

@@ -1,6 +1,6 @@
 """One operator per module; CLASSES lists them all for registration."""
 
-from . import (add_demo_head, animate_from_audio, cancel, generate_speech_animation, mapping_ops)
+from . import add_demo_head, animate_from_audio, cancel, generate_speech_animation, mapping_ops
 
 CLASSES = (
     generate_speech_animation.UNITAF_OT_generate_speech_animation,

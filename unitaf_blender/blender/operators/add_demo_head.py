@@ -20,7 +20,7 @@ class UNITAF_OT_add_demo_head(bpy.types.Operator):
 
     def execute(self, context: Any) -> Result:
         try:
-            from ..head import create_reference_head     # the asset module loads its data on demand
+            from ..head import create_reference_head  # the asset module loads its data on demand
             obj = create_reference_head(context, location=tuple(context.scene.cursor.location))
         except (ImportError, OSError, ValueError, BackendError) as exc:
             self.report({"ERROR"}, f"could not add the demo head: {exc}")

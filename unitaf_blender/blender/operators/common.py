@@ -52,8 +52,8 @@ def error_message(exc: BaseException) -> str:
 
 
 def result_message(applied: AppliedLine, obj_name: str) -> str:
-    parts = [f"'{applied.action_name}' on {obj_name}: {applied.mapped_channels} shape keys, "
-             f"frames {applied.frame_start}-{applied.frame_end}"]
+    parts = [(f"'{applied.action_name}' on {obj_name}: {applied.mapped_channels} shape keys, "
+              f"frames {applied.frame_start}-{applied.frame_end}")]
     if applied.sound_strip_name:
         parts.append(f"sound strip '{applied.sound_strip_name}'")
     parts.extend(applied.warnings)
