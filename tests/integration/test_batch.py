@@ -193,3 +193,27 @@ def test_second_run_keeps_the_first_runs_results_and_replace_swaps_them(first_ru
     final = inspect(out3)
     assert len(final["actions"]) == 2 and len(final["sounds"]) == 2
     assert {tuple(s)[1] for spans in final["nla"].values() for s in spans} == {1}
+
+
+BLENDER_STYLE = r"""
+import runpy, sys, bpy
+blend, script = sys.argv[1], sys.argv[2]
+bpy.ops.wm.open_mainfile(filepath=blend)          # what `blender -b scene.blend` does before --python
+sys.argv = ["blender", "-b", blend, "--python", script, "--", *sys.argv[3:]]
+runpy.run_path(script, run_name="__main__")         # how Blender runs a --python script
+"""
+
+
+def test_runs_the_way_blender_runs_a_python_script(first_run):
+    d = first_run[0]
+    (d / "one.csv").write_text("object,text\nBob,Hello from inside Blender.\n")
+    out = d / "out" / "blender_style.blend"
+    proc = subprocess.run(
+        [sys.executable, "-c", BLENDER_STYLE, str(d / "scene.blend"), str(BATCH), "--dialogue", str(d / "one.csv"),
+         "--save", str(out), "--mode", "rules"],
+        check=False, capture_output=True, text=True, timeout=300, cwd=str(d))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "1 of 1 lines landed" in proc.stdout
+    got = inspect(out)
+    assert [a["object"] for a in got["actions"].values()] == ["Bob"]
+    assert got["nla"]["Bob"][0][1] == 1
