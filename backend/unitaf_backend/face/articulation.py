@@ -72,9 +72,9 @@ class Profile:
 
 
 CONSONANT_PROFILES: dict[str, Profile] = {
-    V.BILABIAL: Profile(jaw=0.04, jaw_dom=0.45, lip_dom=0.15),
+    V.BILABIAL: Profile(jaw=0.04, jaw_dom=0.7, lip_dom=0.15),
     V.BILABIAL_FRICATIVE: Profile(jaw=0.05, round=0.15, jaw_dom=0.45, lip_dom=0.3),
-    V.LABIODENTAL: Profile(jaw=0.06, upper=0.08, jaw_dom=0.5, lip_dom=0.2),
+    V.LABIODENTAL: Profile(jaw=0.06, upper=0.08, jaw_dom=0.6, lip_dom=0.2),
     V.DENTAL: Profile(jaw=0.12, tongue=0.45, jaw_dom=0.5, lip_dom=0.1, tongue_dom=2.0),
     V.ALVEOLAR: Profile(jaw=0.10, jaw_dom=0.3, lip_dom=0.08),
     V.SIBILANT: Profile(jaw=0.05, spread=0.3, jaw_dom=0.6, lip_dom=0.3),

@@ -130,8 +130,8 @@ def _write_clip(folder, tl, weights):
 
 
 def _args(**kw):
-    base = {"mode": "rules", "emotion": "all", "fps": 30.0, "folder": None, "limit": None, "voice": None, "seed": 0,
-                "per_clip": False, "json": None, "check": False}
+    base = {"mode": "rules", "emotion": "all", "fps": [30.0], "folder": None, "limit": None, "voice": None,
+            "seed": 0, "per_clip": False, "json": None, "check": False}
     base.update(kw)
     return argparse.Namespace(**base)
 
@@ -148,8 +148,9 @@ def test_command_scores_a_folder_of_pairs_and_writes_json(tmp_path, capsys):
     assert "neutral" in out and "happy:1.00" in out and "overall" in out and "take1" in out
     assert "all made" in out     # happy moves its documented channels vs neutral
     data = json.loads(report.read_text(encoding="utf-8"))
-    assert data["summary"]["overall"]["clips"] == 2 and len(data["clips"]) == 2
-    assert data["summary"]["neutral"]["bilabial"]["score"] == 1.0
+    clip_report = data["by_fps"]["clip"]
+    assert clip_report["summary"]["overall"]["clips"] == 2 and len(clip_report["clips"]) == 2
+    assert clip_report["summary"]["neutral"]["bilabial"]["score"] == 1.0
 
 
 def test_command_check_fails_on_a_missed_target(tmp_path, capsys):
@@ -158,7 +159,8 @@ def test_command_check_fails_on_a_missed_target(tmp_path, capsys):
     broken[:, C["mouthRollLower"]] = 0.0
     _write_clip(tmp_path / "take", tl, broken)
     assert cmd.run(_args(folder=tmp_path, check=True)) == 1
-    assert "MISS labiodental" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "MISS labiodental" in out and "missed: neutral: labiodental" in out
     assert cmd.run(_args(folder=tmp_path, check=False)) == 0
 
 
@@ -192,10 +194,10 @@ def test_command_runs_the_heldout_set_with_fake_speech(monkeypatch, capsys):
                       tts_features=np.zeros((1, 1), np.float32), feature_fps=1.0, emotion=np.array(vec))
 
     monkeypatch.setattr(speech, "synthesize", fake_synthesize)
-    rc = cmd.run(_args(emotion="neutral,angry:0.7", limit=2))
+    rc = cmd.run(_args(emotion="neutral,angry:0.7", limit=2, fps=[24.0, 60.0]))
     out = capsys.readouterr().out
     assert rc == 0
-    assert "angry:0.70" in out and "lines 2" in out
+    assert "angry:0.70" in out and "lines 2" in out and "== 24 fps ==" in out and "== 60 fps ==" in out
 
 
 @pytest.mark.slow
@@ -203,7 +205,6 @@ def test_command_on_real_speech(tmp_path, capsys):
     pytest.importorskip("piper", reason="Piper is not installed")
     rc = cmd.run(_args(emotion="neutral", limit=3, json=tmp_path / "r.json"))
     assert rc == 0
-    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
-    assert data["summary"]["neutral"]["clips"] == 3
-    assert data["summary"]["neutral"]["bilabial"]["total"] >= 3
-    assert data["summary"]["neutral"]["bilabial"]["score"] >= 0.9
+    summary = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["by_fps"]["30"]["summary"]
+    assert summary["neutral"]["clips"] == 3
+    assert summary["neutral"]["bilabial"]["total"] >= 3 and summary["neutral"]["bilabial"]["score"] >= 0.9
