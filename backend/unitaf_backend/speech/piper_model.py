@@ -142,9 +142,9 @@ class PiperModel:
             "input_lengths": np.asarray([n], dtype=np.int64),
             "scales": np.asarray([noise_scale, length_scale, noise_w], dtype=np.float32),
         }
-        # Frames are not known before the run; give the latent noise a generous length (at most a few
-        # tens of MB) and retry longer in the unlikely case a sentence needs more.
-        frames_bound = int(n * 24 * max(length_scale, 0.3)) + 256
+        # Frames are not known before the run; give the latent noise a generous length (ids last about
+        # 2 frames on average at length_scale 1) and retry longer in the rare case a sentence needs more.
+        frames_bound = int(n * 8 * max(length_scale, 0.3)) + 256
         for _attempt in range(3):
             for name, kind in self.noise_inputs:
                 length = n if kind == "durations" else frames_bound

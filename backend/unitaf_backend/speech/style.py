@@ -9,9 +9,9 @@ Each preset at intensity 1 changes, relative to neutral:
 | sad         | 1.22       | -4.0        | -2.0     | 0.60          | 0.75          |
 | afraid      | 0.88       | -2.0        | +3.5     | 1.20          | 1.30          |
 | disgusted   | 1.12       | +1.5        | -1.5     | 1.15          | 0.90          |
-| melancholic | 1.28       | -5.0        | -1.0     | 0.55          | 0.70          |
+| melancholic | 1.28       | -5.0        | -1.5     | 0.55          | 0.70          |
 | surprised   | 0.94       | +3.0        | +4.0     | 1.50          | 1.10          |
-| calm        | 1.10       | -2.5        | -1.0     | 0.80          | 0.80          |
+| calm        | 1.10       | -2.5        | -1.5     | 0.80          | 0.80          |
 
 duration = speaking time (the inverse of rate; pauses scale with it); loudness = gain on the audio;
 pitch = shift of the pitch level in semitones; range = scale of the intonation's excursions around
@@ -47,9 +47,9 @@ EMOTION_STYLES: dict[str, Style] = {
     "sad": Style(1.22, -4.0, -2.0, 0.60, 0.75),
     "afraid": Style(0.88, -2.0, +3.5, 1.20, 1.30),
     "disgusted": Style(1.12, +1.5, -1.5, 1.15, 0.90),
-    "melancholic": Style(1.28, -5.0, -1.0, 0.55, 0.70),
+    "melancholic": Style(1.28, -5.0, -1.5, 0.55, 0.70),
     "surprised": Style(0.94, +3.0, +4.0, 1.50, 1.10),
-    "calm": Style(1.10, -2.5, -1.0, 0.80, 0.80),
+    "calm": Style(1.10, -2.5, -1.5, 0.80, 0.80),
 }
 assert tuple(EMOTION_STYLES) == EMOTIONS
 

@@ -25,7 +25,7 @@ LIMIT_KNEE = 0.9   # above this the soft limiter bends peaks instead of clipping
 
 PIPER_FEATURES = ("Piper VITS decoder input: z x mask after the flow, the latent HiFi-GAN turns into "
                   "audio; 192 channels, frame i covers samples [i*256, (i+1)*256)")
-ESPEAK_FEATURE_NAMES: tuple[str, ...] = ARTICULATORY_NAMES + ("stress", "phase", "log_f0", "voiced", "log_energy")
+ESPEAK_FEATURE_NAMES: tuple[str, ...] = ARTICULATORY_NAMES + ("stress", "phase", "log_f0", "pitched", "log_energy")
 ESPEAK_FEATURES = ("built from eSpeak NG's phoneme timeline and the audio's prosody: " +
                    ", ".join(ESPEAK_FEATURE_NAMES))
 
@@ -63,14 +63,14 @@ def _espeak_features(phones: list[Phone], f0: np.ndarray, energy: np.ndarray, fp
     ends = np.array([p.end for p in phones])
     index = np.clip(np.searchsorted(starts, centres, side="right") - 1, 0, len(phones) - 1)
     table = np.stack([articulatory_features(p.symbol) for p in phones])
-    stress = np.array([p.stress for p in phones], dtype=np.float32) / 2.0
+    stress = np.array([{1: 1.0, 2: 0.5}.get(p.stress, 0.0) for p in phones], dtype=np.float32)  # primary 1
     span = np.maximum(ends - starts, 1e-6)
     phase = np.clip((centres - starts[index]) / span[index], 0.0, 1.0)
-    voiced = (f0 > 0).astype(np.float32)
-    log_f0 = np.where(f0 > 0, np.log2(np.maximum(f0, 1.0) / 100.0), 0.0)
-    log_energy = np.log10(np.maximum(energy, 1e-5)) / 5.0 + 1.0
+    pitched = (f0 > 0).astype(np.float32)
+    log_f0 = np.where(f0 > 0, np.log2(np.maximum(f0, 1.0) / 100.0), 0.0)     # octaves re 100 Hz
+    log_energy = np.log10(np.maximum(energy, 1e-5)) / 5.0 + 1.0             # 1e-5 -> 0, 1 -> 1
     return np.concatenate([table[index], stress[index, None], phase[:, None], log_f0[:, None],
-                           voiced[:, None], log_energy[:, None]], axis=1).astype(np.float32)
+                           pitched[:, None], log_energy[:, None]], axis=1).astype(np.float32)
 
 
 def synthesize(text: str, emotion: np.ndarray | str = "neutral", voice: str | None = None,

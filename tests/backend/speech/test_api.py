@@ -30,10 +30,15 @@ def test_other_language_through_espeak():
     assert {p.symbol for p in s.timeline.phones} <= speech.PHONE_SYMBOLS
 
 
-@pytest.mark.parametrize("text", ["", "   ", "\U0001F600", "x" * (speech.MAX_CHARS + 1)])
+@pytest.mark.parametrize("text", ["", "   ", "x" * (speech.MAX_CHARS + 1)])
 def test_bad_text_is_refused_before_any_synthesis(text):
     with pytest.raises(BadInput):
         speech.synthesize(text)
+
+
+def test_only_emoji_warns_then_is_refused():
+    with pytest.warns(UserWarning, match="emoji"), pytest.raises(BadInput, match="nothing speakable"):
+        speech.synthesize("\U0001F600 \x07")
 
 
 @pytest.mark.parametrize("emotion", ["joy", "happy:2", np.ones(3), np.full(8, np.nan), -np.ones(8)])

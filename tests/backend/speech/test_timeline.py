@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from unitaf_backend import speech
 from unitaf_backend.emotion import parse_emotion
+from unitaf_backend.speech.synth import ESPEAK_FEATURE_NAMES
 from unitaf_backend.speech.timeline import SILENCE, Timeline
 
 ENGINE_VOICES = {"piper": "en_US-joe-medium", "espeak": "espeak-en-us"}
@@ -79,7 +80,8 @@ def test_features_and_prosody_line_up_with_the_audio(mixed_speech, engine):
     assert s.feature_fps == pytest.approx(22050 / 256)
     assert frames * 256 == len(s.audio)
     assert s.tts_features.dtype == np.float32 and np.all(np.isfinite(s.tts_features))
-    assert s.tts_features.shape[1] == (192 if engine == "piper" else 32)
+    assert s.tts_features.shape[1] == (192 if engine == "piper" else len(ESPEAK_FEATURE_NAMES))
+    assert len(set(ESPEAK_FEATURE_NAMES)) == len(ESPEAK_FEATURE_NAMES) == 32
     assert s.prosody is not None and s.prosody.fps == s.feature_fps
     assert s.prosody.f0.shape == s.prosody.energy.shape == (frames,)
     voiced = s.prosody.f0[s.prosody.f0 > 0]
