@@ -90,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--save", required=True, help="where to save the result (may be the file that was opened)")
     p.add_argument("--object", help="target object for rows whose 'object' cell is empty")
     p.add_argument("--replace", action="store_true",
-                   help="first remove what earlier batch runs made in this scene (actions and strips)")
+                   help="first remove what earlier batch runs made for the dialogue's objects "
+                        "(actions and strips; WAV files stay)")
     p.add_argument("--gap", type=int, default=None,
                    help="frames between lines on one object when 'start' is empty (default: half a second)")
     p.add_argument("--mode", choices=("auto", "neural", "rules"), default="auto", help="face model")
@@ -416,10 +417,10 @@ def occupied_spans(scene: Any, objects: set[str]) -> dict[str, list[tuple[int, i
     return out
 
 
-def remove_batch_results(scene: Any) -> int:
-    """Remove every action, NLA strip and sound strip an earlier batch run made (WAV files stay).
+def remove_batch_results(scene: Any, objects: set[str]) -> int:
+    """Remove the actions, NLA strips and sound strips earlier batch runs made for these objects.
 
-    Returns how many lines (actions) were removed.
+    Lines made by hand, other objects' lines and every WAV file stay. Returns how many lines were removed.
     """
     import bpy
 
@@ -427,9 +428,10 @@ def remove_batch_results(scene: Any) -> int:
     from .blender.writer import NLA_TRACK_NAME
     se = scene.sequence_editor
     for s in sound_strips(scene):
-        if s.get(BATCH_TAG) is not None and se is not None:
+        if s.get(BATCH_TAG) is not None and s.get(BATCH_OBJECT_TAG) in objects and se is not None:
             strips_collection(se).remove(s)
-    batch_actions = {a for a in bpy.data.actions if a.get(BATCH_TAG) is not None}
+    batch_actions = {a for a in bpy.data.actions
+                     if a.get(BATCH_TAG) is not None and a.get(BATCH_OBJECT_TAG) in objects}
     for key in bpy.data.shape_keys:
         ad = key.animation_data
         if ad is None:
@@ -530,8 +532,8 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None,
         progress.line(f"UniTAF batch: {dialogue.n_rows} rows from {opts.dialogue}, "
                       f"backend {info.get('name', info.get('kind', 'ready'))}, {fps:g} fps")
 
-        removed = remove_batch_results(scene) if opts.replace else 0
         targets = {ln.object for ln in dialogue.lines}
+        removed = remove_batch_results(scene, targets) if opts.replace else 0
         layout = TimelineLayout(first_frame=scene.frame_start,
                                 gap=default_gap(fps) if opts.gap is None else opts.gap,
                                 occupied=occupied_spans(scene, targets))
