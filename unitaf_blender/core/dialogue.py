@@ -96,7 +96,7 @@ def read_dialogue(path: str | os.PathLike[str], default_object: str | None = Non
     suffix = p.suffix.lower()
     if suffix == ".json":
         return parse_json(content, base_dir, default_object)
-    if suffix in (".csv", ".txt", ".tsv"):
+    if suffix == ".csv":
         return parse_csv(content, base_dir, default_object)
     raise DialogueError(f"dialogue file must be .csv or .json, got {p.name}")
 
@@ -149,7 +149,8 @@ def _check_header(header: list[str]) -> None:
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
         raise DialogueError(
-            f"unknown column(s) in the header: {', '.join(unknown)}; allowed: {', '.join(COLUMNS)}"
+            f"unknown column(s) in the header: {', '.join(unknown)}; the first row must name the columns, "
+            f"from: {', '.join(COLUMNS)}"
         )
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
