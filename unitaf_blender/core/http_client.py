@@ -135,7 +135,7 @@ class HttpBackend:
 
     def __init__(self, url: str | None = None, token: str | None = None, *,
                  process: BackendProcess | None = None, timeout: float = 30.0, job_timeout: float = 1800.0,
-                 poll_wait: float = 0.25, busy_wait: float = 120.0, cancel_wait: float = 3.0) -> None:
+                 poll_wait: float = 0.25, busy_wait: float = 120.0, cancel_wait: float = 1.0) -> None:
         if (url is None) == (process is None):
             raise ValueError("give either a URL or a local BackendProcess")
         self._fixed = Endpoint(url.rstrip("/"), token or None) if url is not None else None
@@ -144,7 +144,7 @@ class HttpBackend:
         self.job_timeout = job_timeout      # one whole job
         self.poll_wait = poll_wait          # long-poll length: also the cancel reaction time
         self.busy_wait = busy_wait          # how long to keep retrying a busy (429/503) backend
-        self.cancel_wait = cancel_wait      # how long to wait for a cancelled job to confirm
+        self.cancel_wait = cancel_wait      # how long to wait for a cancelled job to confirm (UI stays snappy)
         self._checked: Endpoint | None = None
         self._lock = threading.Lock()
 

@@ -35,7 +35,7 @@ from . import wire
 from .audio_io import decode_audio
 from .config import API_VERSION, ServiceConfig
 from .jobs import DONE, FAILED, FINISHED, JobManager, QueueFull, ShuttingDown
-from .schemas import AnimateOptions, SpeakBody
+from .schemas import ERRORS, AnimateOptions, ErrorBody, JobStatus, SpeakBody
 from .security import GuardMiddleware, is_loopback
 from .validate import Catalog, check_text, emotion_spec
 
@@ -136,8 +136,8 @@ def create_app(config: ServiceConfig) -> FastAPI:
         status = jobs.status(job_id)
         return JSONResponse(status, status_code=202, headers={"Location": f"/v1/jobs/{job_id}"})
 
-    @app.post("/v1/speak", status_code=202, summary="Speak a line; returns a job",
-              responses={400: {"description": "bad input"}, 429: {"description": "busy, retry later"}})
+    @app.post("/v1/speak", status_code=202, summary="Speak a line; returns a job", response_model=JobStatus,
+              responses=ERRORS)
     async def speak(body: SpeakBody) -> JSONResponse:
         check_text(body.text, "text", limits.max_text_chars, required=True)
         spec = emotion_spec(body.emotion, body.intensity)
@@ -160,8 +160,8 @@ def create_app(config: ServiceConfig) -> FastAPI:
     @app.post("/v1/animate", status_code=202, openapi_extra=animate_body,
               summary="Animate a recording; returns a job. Options as a JSON `options` form field, or as "
                       "query parameters with a raw audio/wav body",
-              responses={400: {"description": "bad input"}, 415: {"description": "not an upload"},
-                         429: {"description": "busy, retry later"}})
+              response_model=JobStatus,
+              responses={**ERRORS, 415: {"model": ErrorBody, "description": "not an upload"}})
     async def animate(request: Request) -> JSONResponse:
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type == "multipart/form-data":
@@ -210,7 +210,8 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
     job_id_path = Path(pattern=JOB_ID, description="a job id as returned by speak/animate")
 
-    @app.get("/v1/jobs/{job_id}", summary="A job's state and progress; `wait` long-polls for a change")
+    @app.get("/v1/jobs/{job_id}", summary="A job's state and progress; `wait` long-polls for a change",
+             response_model=JobStatus, responses=ERRORS)
     async def job_status(
         job_id: str = job_id_path,
         wait: float = Query(0.0, ge=0.0, le=limits.max_wait_s, allow_inf_nan=False,
@@ -226,7 +227,8 @@ def create_app(config: ServiceConfig) -> FastAPI:
         return status
 
     @app.get("/v1/jobs/{job_id}/result", summary="The finished job's result (binary payload)",
-             responses={200: {"content": {wire.MEDIA_TYPE: {}}}, 409: {"description": "not done"}})
+             responses={**ERRORS, 200: {"content": {wire.MEDIA_TYPE: {}}, "description": "the payload"},
+                        409: {"model": ErrorBody, "description": "not done, cancelled or failed"}})
     async def job_result(job_id: str = job_id_path) -> Response:
         job = jobs.get(job_id)
         if job is None:
@@ -239,13 +241,14 @@ def create_app(config: ServiceConfig) -> FastAPI:
             return _error(code, job.error or "the job failed", state=job.state, kind=job.error_kind)
         return _error(409, f"the job is {job.state}, it has no result", state=job.state)
 
-    @app.post("/v1/jobs/{job_id}/cancel", status_code=202, summary="Ask a job to stop")
+    @app.post("/v1/jobs/{job_id}/cancel", status_code=202, summary="Ask a job to stop",
+              response_model=JobStatus, responses=ERRORS)
     async def job_cancel(job_id: str = job_id_path) -> JSONResponse:
         if jobs.cancel(job_id) is None:
             _known_job(job_id)
         return JSONResponse(_known_job(job_id), status_code=202)
 
-    @app.delete("/v1/jobs/{job_id}", status_code=204, summary="Cancel and forget a job")
+    @app.delete("/v1/jobs/{job_id}", status_code=204, summary="Cancel and forget a job", responses=ERRORS)
     async def job_delete(job_id: str = job_id_path) -> Response:
         if not jobs.delete(job_id):
             _known_job(job_id)

@@ -31,3 +31,33 @@ class SpeakBody(_Options):
 
 class AnimateOptions(_Options):
     transcript: str | None = Field(None, description="what the recording says, if known")
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx answer."""
+
+    error: str = Field(description="one line to show the user")
+    kind: str | None = Field(None, description="bad_input | not_installed, when the backend judged the request")
+
+
+class JobStatus(BaseModel):
+    id: str
+    kind: Literal["speak", "animate"]
+    state: Literal["queued", "running", "done", "failed", "cancelled"]
+    progress: float = Field(description="0..1")
+    stage: str = Field(description="queued, starting, speech, face, expression, done, failed or cancelled")
+    error: str | None
+    error_kind: str | None = Field(description="bad_input | not_installed | timeout | error | internal")
+    version: int = Field(description="bumped on every change; pass it as `since` to long-poll")
+    elapsed_s: float
+    has_result: bool
+
+
+ERRORS: dict[int | str, dict] = {
+    400: {"model": ErrorBody, "description": "bad input (one line says what)"},
+    401: {"model": ErrorBody, "description": "missing or wrong token"},
+    404: {"model": ErrorBody, "description": "no such job"},
+    413: {"model": ErrorBody, "description": "body over the size limit"},
+    422: {"model": ErrorBody, "description": "malformed request, or something not installed here"},
+    429: {"model": ErrorBody, "description": "busy: too many jobs; retry after `Retry-After` seconds"},
+}

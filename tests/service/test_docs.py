@@ -1,0 +1,16 @@
+"""docs/openapi.json is the app's own OpenAPI document, regenerated when the API changes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from unitaf_backend.service.app import openapi_json
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+
+
+def test_openapi_document_is_current():
+    assert json.loads(DOC.read_text(encoding="utf-8")) == json.loads(openapi_json()), (
+        "regenerate: .venv/bin/python -c 'from unitaf_backend.service.app import openapi_json; "
+        "print(openapi_json())' > docs/openapi.json")
