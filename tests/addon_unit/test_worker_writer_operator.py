@@ -179,7 +179,8 @@ class Track:
         end = start + 10
         if any(s.frame_start < end and start < s.frame_end for s in self.strips_list):
             raise RuntimeError("no room")
-        strip = types.SimpleNamespace(name=name, frame_start=start, frame_end=end, action=action, action_slot=None)
+        strip = types.SimpleNamespace(name=name, frame_start=start, frame_end=end, action=action, action_slot=None,
+                                      extrapolation="HOLD")
         self.strips_list.append(strip)
         return strip
 
@@ -211,6 +212,12 @@ def test_nla_strips_share_a_track_until_they_overlap():
     assert anim.action is None
     assert [[s.name for s in t.strips_list] for t in anim.nla_tracks] == [["a", "b"], ["c"]]
     assert all(t.name == writer.NLA_TRACK_NAME for t in anim.nla_tracks)
+    # the overlapping line on the upper track must not hold its last value over the lines below
+    assert [[s.extrapolation for s in t.strips_list] for t in anim.nla_tracks] == [["HOLD", "HOLD"], ["NOTHING"]]
+    for name, start in (("d", 40), ("e", 7)):      # lowest track with room first
+        writer.assign_action(key, writer.WrittenAction(action=Action(name), slot="s", fcurve_count=1),
+                             use_nla=True, start_frame=start)
+    assert [[s.name for s in t.strips_list] for t in anim.nla_tracks] == [["a", "b", "d"], ["c"], ["e"]]
 
 
 def test_compat_picks_the_strip_collection():

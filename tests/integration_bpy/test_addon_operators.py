@@ -200,6 +200,12 @@ def test_nla_option_stacks_lines_without_replacing_the_active_action(blend):
     assert strips == [(1.0, "UniTAF: First line"), (20.0, "UniTAF: Overlapping line"),
                       (100.0, "UniTAF: Second line")]
     assert len(ad.nla_tracks) == 2                 # the overlapping line went on a second track
+    # The strips play: on 4.4+ this needs each strip's action slot.
+    jaw = obj.data.shape_keys.key_blocks["jawOpen"]
+    weights = blend.last.weights[:, CHANNEL_INDEX["jawOpen"]]     # every line got the same hand-made curve
+    for frame, want in ((100 + 6, weights[6]), (20 + 3, weights[3]), (70, weights[-1])):
+        bpy.context.scene.frame_set(frame)
+        assert jaw.value == pytest.approx(want, abs=1e-5), frame   # 70: the first line's end, held
 
 
 def test_undo_restores_the_scene(blend, tmp_path):

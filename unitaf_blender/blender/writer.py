@@ -92,18 +92,26 @@ def assign_action(key: Any, written: WrittenAction, *, use_nla: bool, start_fram
 
 
 def _add_nla_strip(anim: Any, written: WrittenAction, start_frame: int) -> str:
-    """A strip on the first UniTAF track with room at start_frame, or on a new track on top."""
-    for track in reversed(list(anim.nla_tracks)):
-        if track.name.startswith(NLA_TRACK_NAME):
-            try:
-                strip = track.strips.new(written.action.name, start_frame, written.action)
-                break
-            except RuntimeError:      # no room on this track
-                continue
-    else:
+    """A strip on the lowest UniTAF track with room at start_frame, or on a new track on top.
+
+    Strips on the lowest UniTAF track keep Blender's extrapolation (the first holds, later ones hold
+    forward), so the face always has a value. A strip on a higher track (lines that overlap) plays only
+    over its own frames ('NOTHING'): held forward it would hide every later line below it.
+    """
+    ours = [t for t in anim.nla_tracks if t.name.startswith(NLA_TRACK_NAME)]
+    strip = None
+    for track in ours:
+        try:
+            strip = track.strips.new(written.action.name, start_frame, written.action)
+            break
+        except RuntimeError:      # no room on this track
+            continue
+    if strip is None:
         track = anim.nla_tracks.new()
         track.name = NLA_TRACK_NAME
         strip = track.strips.new(written.action.name, start_frame, written.action)
+    if ours and track != ours[0]:
+        strip.extrapolation = "NOTHING"
     if written.slot is not None and hasattr(strip, "action_slot"):
         strip.action_slot = written.slot
     return str(strip.name)
