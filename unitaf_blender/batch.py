@@ -29,6 +29,7 @@ import importlib
 import itertools
 import json
 import os
+import queue
 import sys
 import threading
 import time
@@ -277,11 +278,13 @@ def run_request(backend: Backend, request: SpeakRequest | AnimateRequest) -> Fac
 
 
 class Synthesizer:
-    """Asks the backend for lines ahead of the writer: ``workers`` threads, each with its own warm backend.
+    """Asks the backend for lines ahead of the writer, with at most ``workers`` backends, all kept warm.
 
     ``results(lines)`` yields (line, FaceResult or the exception) in the lines' order, keeping up to
     ``workers + 1`` requests in flight so the next line is synthesised while the current one is written.
     With ``overlap=False`` every line is synthesised on the caller's thread right before it is written.
+    A backend serves one request at a time and is reused for the next one; a second one is opened only when
+    every open one is busy (so one worker means one backend, e.g. a single local service process).
     """
 
     def __init__(self, open_backend: Callable[[], Backend], workers: int = 1, overlap: bool = True):
@@ -290,27 +293,38 @@ class Synthesizer:
         self._open = open_backend
         self._workers = workers
         self._overlap = overlap
-        self._local = threading.local()
         self._backends: list[Backend] = []
+        self._idle: queue.Queue[Backend] = queue.Queue()
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
 
-    def backend(self) -> Backend:
-        """This thread's backend, opened on first use and kept for every later line."""
-        b = getattr(self._local, "backend", None)
-        if b is None:
-            b = self._open()
-            self._local.backend = b
-            with self._lock:
-                self._backends.append(b)
-        return b
+    def _acquire(self) -> Backend:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            may_open = len(self._backends) < self._workers
+            if may_open:
+                backend = self._open()
+                self._backends.append(backend)
+                return backend
+        return self._idle.get()
 
     def warm_up(self) -> dict:
-        """Open the caller's backend now, so 'no backend' stops the run before anything is written."""
-        return self.backend().info()
+        """Open the first backend now, so 'no backend' stops the run before anything is written."""
+        backend = self._acquire()
+        try:
+            return backend.info()
+        finally:
+            self._idle.put(backend)
 
     def _one(self, request: Callable[[], SpeakRequest | AnimateRequest]) -> FaceResult:
-        return run_request(self.backend(), request())
+        backend = self._acquire()
+        try:
+            return run_request(backend, request())
+        finally:
+            self._idle.put(backend)
 
     def results(self, lines: list[DialogueLine],
                 make_request: Callable[[DialogueLine], SpeakRequest | AnimateRequest],
