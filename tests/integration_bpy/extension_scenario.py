@@ -37,6 +37,8 @@ api = importlib.import_module(PKG + ".core.backend_api")
 factory = importlib.import_module(PKG + ".blender.backend_factory")
 writer = importlib.import_module(PKG + ".blender.writer")
 channels = importlib.import_module(PKG + ".core.channels").ARKIT_CHANNELS
+mapping = importlib.import_module(PKG + ".core.mapping")
+expected_after_reload: list = []
 out["addon_file"] = addon.__file__
 
 
@@ -108,6 +110,7 @@ def generate(text):
 
 
 def describe(obj, text):
+    """What the line made on `obj`; also records (frame, shape key, expected value) to check after reload."""
     action = obj.data.shape_keys.animation_data.action
     curves = writer.fcurves_of(action)
     result = StandIn.last
@@ -115,10 +118,12 @@ def describe(obj, text):
     errors = []
     for fc in curves:
         target = fc.data_path.split('"')[1]
+        source = mapping.match_channel(target)[0]          # CC names -> their ARKit channel
         n = len(fc.keyframe_points)          # may be one less than the backend's frames past the audio's end
         for i in (0, n // 2, n - 1):
-            errors.append(abs(fc.evaluate(1 + i) - result.weights[i, idx.get(target, idx["jawOpen"])])
-                          if target in idx else 0.0)
+            want = float(result.weights[i, idx[source]])
+            errors.append(abs(fc.evaluate(1 + i) - want))
+            expected_after_reload.append((obj.name, target, 1 + i, want))
     values = np.concatenate([[p.co[1] for p in fc.keyframe_points] for fc in curves])
     sed = bpy.context.scene.sequence_editor
     strips = [] if sed is None else [
@@ -128,7 +133,7 @@ def describe(obj, text):
     return {"action": action.name, "fcurves": len(curves),
             "targets": sorted(fc.data_path.split('"')[1] for fc in curves),
             "keys": sorted({len(fc.keyframe_points) for fc in curves}), "expected_keys": result.duration * 24,
-            "min": float(values.min()), "max": float(values.max()), "max_error_arkit_named": max(errors),
+            "min": float(values.min()), "max": float(values.max()), "max_error": max(errors),
             "wav": action["unitaf_wav"], "wav_exists": os.path.isfile(action["unitaf_wav"]),
             "strips": strips, "duration": result.duration}
 
@@ -153,6 +158,11 @@ out["cc"] = describe(cc, "Now the Character Creator mesh.")
 bpy.ops.wm.save_mainfile()
 bpy.ops.wm.open_mainfile(filepath=blend_path)
 out["reloaded_actions"] = sorted(a.name for a in bpy.data.actions)
+reload_errors = []
+for obj_name, target, frame, want in expected_after_reload:
+    bpy.context.scene.frame_set(frame)
+    reload_errors.append(abs(bpy.data.objects[obj_name].data.shape_keys.key_blocks[target].value - want))
+out["reload_max_error"] = max(reload_errors)
 
 addon_utils.disable(PKG, default_set=True)
 out["left_behind"] = sorted(n for n in dir(bpy.types) if n.startswith("UNITAF_"))

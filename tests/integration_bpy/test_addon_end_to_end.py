@@ -27,4 +27,5 @@ def test_real_backend_line_on_demo_head_and_cc_mesh(tmp_path):
     check_line(out["demo"], 52)
     check_line(out["cc"], 6)
     assert out["demo"]["duration"] > 0.5           # a real spoken sentence, not an empty clip
+    assert out["reload_max_error"] < 1e-4          # saved, reopened, evaluated against the backend's weights
     assert out["left_behind"] == [] and not out["scene_prop_left"]

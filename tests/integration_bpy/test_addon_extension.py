@@ -39,7 +39,7 @@ def check_line(found: dict, expected_targets: int) -> None:
     assert found["fcurves"] == expected_targets
     assert all(abs(k - found["expected_keys"]) <= 1 for k in found["keys"])
     assert 0.0 <= found["min"] <= found["max"] <= 1.0
-    assert found["max_error_arkit_named"] < 1e-4
+    assert found["max_error"] < 1e-4
     assert found["wav_exists"]
     if found["strips"]:
         [(_, start, length)] = found["strips"]
@@ -60,4 +60,5 @@ def test_built_zip_installs_enables_generates_and_disables_cleanly(tmp_path):
     if tuple(out["blender"]) >= (4, 4, 0):         # the 4.2 wheel has no audio support: no strips there
         assert len(out["demo"]["strips"]) == 1 and len(out["cc"]["strips"]) == 1
     assert out["reloaded_actions"] == sorted([out["demo"]["action"], out["cc"]["action"]])
+    assert out["reload_max_error"] < 1e-4
     assert out["left_behind"] == [] and not out["scene_prop_left"]
