@@ -70,3 +70,15 @@ def test_register_and_unregister_leave_nothing(monkeypatch):
     unitaf_blender.unregister()
     assert bpy.utils.registered == before
     assert not hasattr(bpy.types.Scene, "unitaf")
+
+
+def test_manifest_is_valid_and_matches_the_addon_version():
+    import tomllib
+
+    from unitaf_blender.core.version import ADDON_VERSION
+    manifest = tomllib.loads((REPO / "blender_manifest.toml").read_text())
+    assert manifest["version"] == ADDON_VERSION
+    assert manifest["schema_version"] == "1.0.0" and manifest["type"] == "add-on"
+    assert manifest["blender_version_min"] == "4.2.0"
+    assert len(manifest["tagline"]) <= 64 and manifest["tagline"][-1].isalnum()
+    assert manifest["license"] == ["SPDX:GPL-3.0-or-later"]

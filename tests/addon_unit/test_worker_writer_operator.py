@@ -300,3 +300,13 @@ def test_apply_failure_is_reported(monkeypatch):
     op = Op(_prepared(lambda progress, cancel: _result()))
     assert op.execute(_context()) == {"CANCELLED"}
     assert op.reports == [("ERROR", "none of the mapped shape keys exist on this mesh")]
+
+
+def test_check_backend_reports_what_to_do(monkeypatch):
+    from unitaf_blender.blender.operators import check_backend
+    from unitaf_blender.blender.preferences import Settings
+    monkeypatch.setattr(check_backend, "in_process_available", lambda: False)
+    ok, summary = check_backend.run_check(Settings(python_path=""))
+    assert not ok and "Backend Python" in summary
+    monkeypatch.setattr(check_backend, "in_process_available", lambda: True)
+    assert check_backend.run_check(Settings())[0]

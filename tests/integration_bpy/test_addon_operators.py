@@ -312,3 +312,12 @@ def test_unregister_leaves_nothing_behind():
         assert not [name for name in dir(bpy.types) if name.startswith(("UNITAF_", "unitaf"))]
     finally:
         unitaf_blender.register()
+
+
+def test_check_backend_answers_for_the_preferences():
+    """In-process where unitaf_backend imports (bpy 5.0 in .venv); else the repository's backend interpreter
+    is probed as a local server would be started (bpy 4.2)."""
+    from unitaf_blender.blender.operators.check_backend import last_report
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    assert bpy.ops.unitaf.check_backend() == {"FINISHED"}
+    assert last_report[0].startswith("ready")

@@ -70,6 +70,8 @@ class UNITAF_AddonPreferences(bpy.types.AddonPreferences):
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
+        if layout is None:
+            return
         layout.prop(self, "backend")
         if self.backend == "LOCAL":
             layout.prop(self, "python_path")
@@ -81,6 +83,11 @@ class UNITAF_AddonPreferences(bpy.types.AddonPreferences):
             layout.prop(self, "token")
         layout.prop(self, "default_voice")
         layout.prop(self, "audio_folder")
+        row = layout.row()
+        row.operator("unitaf.check_backend", icon="CHECKMARK")
+        from .operators.check_backend import last_report     # set by the check (not at import: avoids a cycle)
+        if last_report[0]:
+            row.label(text=last_report[0])
 
 
 def settings(context: bpy.types.Context | None = None) -> Settings:
