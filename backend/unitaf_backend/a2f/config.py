@@ -45,14 +45,15 @@ class A2FConfig:
     seed: int = 1234
     batch_size: int = 16
     crop_frames: int = 160              # random 3.2 s crops at model_fps
-    stage1_steps: int = 1500
+    stage1_steps: int = 1000
     stage1_lr: float = 2e-3
-    stage2_steps: int = 5000
+    stage2_steps: int = 4000
     stage2_lr: float = 1e-3
     weight_decay: float = 1e-4
     grad_clip: float = 1.0
     # face loss = w_weights * weight-space MSE + w_vertex * mouth-state-aware vertex loss + w_velocity * velocity
     w_weights: float = 1.0
+    key_channel_weight: float = 3.0     # jawOpen, mouthClose, mouthRollLower... vs the other channels
     w_vertex: float = 1.0
     w_velocity: float = 0.5
     # feature-consistency term in stage 2 keeps the adapter's output in the encoder's space

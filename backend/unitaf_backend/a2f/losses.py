@@ -86,8 +86,25 @@ def _masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     return (x * m).sum() / m.sum().clamp(min=1.0)
 
 
-def weight_loss(pred: torch.Tensor, gt: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-    return _masked_mean(((pred - gt) ** 2).mean(-1), mask)
+# Channels whose short, decisive events the evaluator checks (lip closure, lower-lip tuck, rounding, jaw):
+# a plain MSE lets a regression shave their peaks, so they can be weighted up.
+KEY_CHANNELS: tuple[str, ...] = ("jawOpen", "mouthClose", "mouthRollLower", "mouthRollUpper", "mouthPucker",
+                                 "mouthFunnel", "mouthPressLeft", "mouthPressRight")
+
+
+def channel_weights(key_weight: float) -> torch.Tensor:
+    """[52] weights averaging to 1: the key channels `key_weight` times the others."""
+    w = torch.ones(52)
+    w[[CHANNEL_INDEX[n] for n in KEY_CHANNELS]] = key_weight
+    return w / w.mean()
+
+
+def weight_loss(pred: torch.Tensor, gt: torch.Tensor, mask: torch.Tensor | None = None,
+                weights: torch.Tensor | None = None) -> torch.Tensor:
+    """Weight-space squared error per frame (optionally weighted per channel), mean over valid frames."""
+    sq = (pred - gt) ** 2
+    per_frame = sq.mean(-1) if weights is None else (sq * weights).mean(-1)
+    return _masked_mean(per_frame, mask)
 
 
 def velocity_loss(pred: torch.Tensor, gt: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:

@@ -89,3 +89,14 @@ def test_head_where_jaw_open_does_not_open_the_lips_is_rejected():
     offsets, mouth, upper, lower = _head()
     with pytest.raises(ValueError, match="jawOpen"):
         losses.VertexBasis.from_arrays(offsets, mouth, upper, lower, up_axis=0)
+
+
+def test_key_channels_weigh_more_and_weights_average_to_one():
+    w = losses.channel_weights(3.0)
+    assert w.mean().item() == pytest.approx(1.0)
+    assert w[CHANNEL_INDEX["mouthClose"]] == pytest.approx(3 * w[CHANNEL_INDEX["eyeBlinkLeft"]])
+    gt = torch.zeros(1, 2, 52)
+    off_key, on_key = gt.clone(), gt.clone()
+    off_key[..., CHANNEL_INDEX["cheekPuff"]] = 0.5
+    on_key[..., CHANNEL_INDEX["mouthRollLower"]] = 0.5
+    assert losses.weight_loss(on_key, gt, weights=w) == pytest.approx(3 * losses.weight_loss(off_key, gt, weights=w).item())
