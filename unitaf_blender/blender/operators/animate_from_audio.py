@@ -24,7 +24,9 @@ class UNITAF_OT_animate_from_audio(LineOperator, bpy.types.Operator):
     """Animate the face from a recorded voice (WAV); the recording is referenced, never copied or changed"""
     bl_idname = "unitaf.animate_from_audio"
     bl_label = "Animate from Audio"
-    bl_options = {"REGISTER", "UNDO"}
+    # UNDO: one Ctrl-Z step for the whole line. No REGISTER: a redo panel would re-run the backend
+    # synchronously (a freeze) and write another WAV each time a value is nudged.
+    bl_options = {"UNDO"}
 
     filepath: StringProperty(name="WAV File", subtype="FILE_PATH")  # type: ignore[valid-type]
     filter_glob: StringProperty(default="*.wav", options={"HIDDEN"})  # type: ignore[valid-type]

@@ -19,7 +19,9 @@ class UNITAF_OT_generate_speech_animation(LineOperator, bpy.types.Operator):
     """Speak the line and write lip-synced shape-key animation and its audio from the start frame"""
     bl_idname = "unitaf.generate_speech_animation"
     bl_label = "Generate Speech Animation"
-    bl_options = {"REGISTER", "UNDO"}
+    # UNDO: one Ctrl-Z step for the whole line. No REGISTER: a redo panel would re-run the backend
+    # synchronously (a freeze) and write another WAV each time a value is nudged.
+    bl_options = {"UNDO"}
 
     # Unset properties fall back to the panel's settings (scene.unitaf), so the button needs no arguments.
     text: StringProperty(name="Text", description="What the character says")  # type: ignore[valid-type]
