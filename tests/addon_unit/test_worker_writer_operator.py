@@ -310,3 +310,18 @@ def test_check_backend_reports_what_to_do(monkeypatch):
     assert not ok and "Backend Python" in summary
     monkeypatch.setattr(check_backend, "in_process_available", lambda: True)
     assert check_backend.run_check(Settings())[0]
+
+
+def test_target_deleted_while_generating_is_reported(monkeypatch):
+    monkeypatch.setattr(common, "apply_face_result", lambda *a, **k: pytest.fail("must not apply"))
+
+    class Removed:
+        @property
+        def name(self):
+            raise ReferenceError("StructRNA of type Object has been removed")
+
+    op = Op(common.PreparedLine(obj=Removed(), name="Hi", start_frame=1, mapping=None,
+                                work=lambda progress, cancel: _result()))
+    assert op.execute(_context()) == {"CANCELLED"}
+    assert op.reports == [("ERROR", "the target object was deleted while the line was being generated; "
+                                    "nothing was changed")]

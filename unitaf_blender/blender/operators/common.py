@@ -87,6 +87,11 @@ class LineOperator:
 
     def _apply(self, context: Any, prepared: PreparedLine, result: FaceResult) -> Result:
         try:
+            prepared.obj.name    # deleted while the backend worked? (raises ReferenceError)
+        except ReferenceError:
+            return self._fail(context, MappingError("the target object was deleted while the line was being "
+                                                    "generated; nothing was changed"))
+        try:
             applied = apply_face_result(
                 context.scene, prepared.obj, result, start_frame=prepared.start_frame, name=prepared.name,
                 mapping=prepared.mapping, add_sound=prepared.add_sound, use_nla=prepared.use_nla,
