@@ -19,7 +19,6 @@ whitespace, or has nothing speakable (no letter or digit) is refused with ``BadI
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 import warnings
@@ -35,9 +34,6 @@ MAX_SENTENCE_CHARS = 300
 
 # Pause after a sentence (seconds, at neutral speaking rate), by how it ends.
 PAUSES_S = {".": 0.25, "!": 0.25, "?": 0.3, "…": 0.45, ";": 0.15, ",": 0.1, "\n": 0.5, "": 0.15}
-
-_log = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True)
 class SentenceText:
@@ -72,7 +68,6 @@ def clean(text: str) -> str:
         message = f"dropped {len(dropped)} control/emoji character(s) from the text" + (
             f": {shown}" if shown else "")
         warnings.warn(message, stacklevel=3)
-        _log.warning(message)
         text = "".join(ch for ch in text if not _is_dropped(ch))
     for old, new in _REPLACEMENTS.items():
         text = text.replace(old, new)

@@ -54,3 +54,19 @@ def test_soft_limit_bends_only_peaks():
     assert np.array_equal(y[:3], x[:3])
     assert np.all(np.abs(y) <= 1.0) and np.all(np.sign(y[3:]) == np.sign(x[3:]))
     assert np.all(np.diff(soft_limit(np.linspace(0, 1.5, 100, dtype=np.float32))) > 0)
+
+
+def test_varispeed_is_transparent():
+    """Reading between samples adds no audible error: a shift up and back down returns the signal."""
+    rng = np.random.default_rng(0)
+    x = _tone(110.0) + 0.05 * np.convolve(rng.standard_normal(SR), np.ones(8) / 8, mode="same").astype(np.float32)
+    frames = int(np.ceil(len(x) / HOP))
+    identity = prosody.varispeed(x, np.ones(frames), HOP, SR)
+    assert len(identity.audio) == len(x)
+    snr = 10 * np.log10(np.sum(x ** 2) / np.sum((x - identity.audio) ** 2))
+    assert snr > 50
+    up = prosody.varispeed(x, np.full(frames, 2 ** (2 / 12)), HOP, SR)
+    back = prosody.varispeed(up.audio, np.full(int(np.ceil(len(up.audio) / HOP)), 2 ** (-2 / 12)), HOP, SR)
+    n = min(len(x), len(back.audio)) - 200
+    snr = 10 * np.log10(np.sum(x[:n] ** 2) / np.sum((x[:n] - back.audio[:n]) ** 2))
+    assert snr > 25
