@@ -64,7 +64,10 @@ def build_scene(head_name: str = HEAD_NAME) -> Any:
     scene: Any = bpy.context.scene
     scene.render.fps, scene.render.fps_base = FPS, 1.0
     head = create_reference_head(scene, name=head_name)
-    frame_face_camera(scene, head)
+    camera = frame_face_camera(scene, head)
+    # A little closer than the head-and-neck portrait, and lower, so the mouth is large on the sheet.
+    camera.data.lens *= 1.2
+    camera.data.shift_y = -0.06
     return head
 
 
@@ -110,7 +113,7 @@ def stamp_captions(scene: Any) -> None:
     r.use_stamp_note = True
     r.use_stamp_labels = False
     r.stamp_font_size = 12
-    r.stamp_background = (0.0, 0.0, 0.0, 0.55)
+    r.stamp_background = (0.0, 0.0, 0.0, 0.85)
 
 
 def render_contact_sheet(scene: Any, rows: list[list[int]], path: Path, size: int, samples: int,
