@@ -321,3 +321,22 @@ def test_check_backend_answers_for_the_preferences():
     bpy.ops.wm.read_factory_settings(use_empty=True)
     assert bpy.ops.unitaf.check_backend() == {"FINISHED"}
     assert last_report[0].startswith("ready")
+
+
+def test_failure_while_writing_removes_what_was_made(blend, tmp_path, monkeypatch):
+    """A failure at the last step (assigning the Action) removes the Action, the strip and the new WAV."""
+    from unitaf_blender.blender import apply, writer
+
+    obj = mesh_with_keys("Face", list(ARKIT_CHANNELS))
+    os.makedirs(audio_dir(tmp_path))
+    before = snapshot(tmp_path)
+    had_sequencer = bpy.context.scene.sequence_editor is not None
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("cannot assign")
+
+    monkeypatch.setattr(writer, "assign_action", broken)
+    with pytest.raises(RuntimeError, match="cannot assign"):
+        apply.apply_face_result(bpy.context.scene, obj, face_result(1.0, 24.0), start_frame=1, name="Half way")
+    assert snapshot(tmp_path) == before
+    assert (bpy.context.scene.sequence_editor is not None) == had_sequencer

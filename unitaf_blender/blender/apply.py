@@ -105,6 +105,7 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
     written: writer.WrittenAction | None = None
     strip = None
     warnings: list[str] = []
+    had_sequencer = scene.sequence_editor is not None
     try:
         if add_sound and result.audio_wav:
             created_wav = wav_path = sound.save_wav(result.audio_wav, sound.audio_directory(audio_dir), name)
@@ -126,6 +127,8 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
         writer.assign_action(key, written, use_nla=use_nla, start_frame=start_frame)
     except Exception:
         _undo_partial(scene, written, strip, created_wav)
+        if not had_sequencer and scene.sequence_editor is not None:
+            scene.sequence_editor_clear()
         raise
     if extend_range:
         scene.frame_end = max(scene.frame_end, frame_end)
@@ -148,7 +151,10 @@ def writer_action_name(text: str) -> str:
 def _undo_partial(scene: Any, written: Any, strip: Any, created_wav: str | None) -> None:
     """Remove what this call created before it failed (never anything that existed before)."""
     if strip is not None and scene.sequence_editor is not None:
+        sound_data = strip.sound            # the strip's new Sound datablock goes with it
         strips_collection(scene.sequence_editor).remove(strip)
+        if sound_data is not None and sound_data.users == 0:
+            bpy.data.sounds.remove(sound_data)
     if written is not None and written.action.name in bpy.data.actions:
         bpy.data.actions.remove(written.action)
     if created_wav is not None and os.path.exists(created_wav):
