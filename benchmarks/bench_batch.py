@@ -38,10 +38,29 @@ SENTENCES = (
 EMOTIONS = ("neutral", "happy", "sad", "angry", "surprised", "afraid", "calm", "disgusted", "melancholic")
 
 
-def vm_kib(field: str) -> int:
-    """A field of /proc/self/status (VmRSS, VmHWM) in KiB; 0 where there is no /proc."""
+class KeptOpen:
+    """A backend whose close() does nothing, so several batch runs share one warm service."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def info(self):
+        return self.inner.info()
+
+    def speak(self, request, progress=None, cancel=None):
+        return self.inner.speak(request, progress, cancel)
+
+    def animate(self, request, progress=None, cancel=None):
+        return self.inner.animate(request, progress, cancel)
+
+    def close(self):
+        pass
+
+
+def vm_kib(field: str, pid: int | None = None) -> int:
+    """A field of /proc/<pid>/status (VmRSS, VmHWM) in KiB, this process by default; 0 without /proc."""
     try:
-        with open("/proc/self/status", encoding="ascii") as f:
+        with open(f"/proc/{pid or 'self'}/status", encoding="ascii") as f:
             for line in f:
                 if line.startswith(field + ":"):
                     return int(line.split()[1])
@@ -94,12 +113,20 @@ def main() -> int:
         write_dialogue(d / "warm.csv", 1, obj)
         write_dialogue(d / "lines.csv", args.lines, obj)
 
+        shared = None
+        if args.backend == "http" and not args.url:
+            # One local service for every setting, started once (a batch run would start its own each time,
+            # and the start-up would swamp the comparison). One client: so one worker only.
+            from unitaf_blender.blender.backend_factory import make_backend
+            shared = KeptOpen(make_backend("http"))
+            args.workers = [1]
+
         def run(name: str, csv: str, overlap: bool, workers: int) -> batch.BatchReport:
             opts = batch.BatchOptions(dialogue=str(d / csv), save=str(d / f"{name}.blend"), blend=str(scene),
                                       mode=args.mode, overlap=overlap, workers=workers, backend=args.backend,
                                       urls=tuple(args.url or ()))
             sink = io.StringIO()              # the per-line log would drown the table
-            report = batch.run_batch(opts, out=sink)
+            report = batch.run_batch(opts, out=sink, open_backend=None if shared is None else lambda: shared)
             if report.failed:
                 print(sink.getvalue(), file=sys.stderr)
                 raise SystemExit(f"{name}: {len(report.failed)} line(s) failed")
@@ -119,8 +146,13 @@ def main() -> int:
             per_min = 60.0 * len(r.landed) / r.wall_s
             print(f"{name:<26} {r.wall_s:>8.1f} {per_min:>10.1f} {r.audio_s / r.wall_s:>15.2f} {cpu:>11.2f}")
         peak = vm_kib("VmHWM")
-        print(f"backend peak memory: {max(0, peak - rss_before) / 1024:.0f} MiB above the scene "
-              f"(process peak RSS {peak / 1024:.0f} MiB, {rss_before / 1024:.0f} MiB before the backend)")
+        if shared is not None:
+            server = shared.inner.process.pid           # read before close() stops it
+            print(f"backend peak memory: {vm_kib('VmHWM', server) / 1024:.0f} MiB (the service process)")
+            shared.inner.close()
+        else:
+            print(f"backend peak memory: {max(0, peak - rss_before) / 1024:.0f} MiB above the scene "
+                  f"(process peak RSS {peak / 1024:.0f} MiB, {rss_before / 1024:.0f} MiB before the backend)")
     return 0
 
 

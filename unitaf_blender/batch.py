@@ -248,9 +248,9 @@ class Progress:
         width = 30
         filled = int(width * self.done / self.total)
         elapsed = time.perf_counter() - self.t0
-        eta = elapsed / self.done * (self.total - self.done) if self.done else 0.0
+        left = f", about {elapsed / self.done * (self.total - self.done):.0f} s left" if self.done else ""
         self.stream.write(f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}"
-                          f"  {elapsed:.0f} s, about {eta:.0f} s left")
+                          f"  {elapsed:.0f} s{left}")
 
     def close(self) -> None:
         if self.bar:
