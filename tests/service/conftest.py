@@ -74,7 +74,7 @@ def server() -> Iterator[Served]:
 
 @pytest.fixture(scope="session")
 def token_server() -> Iterator[Served]:
-    served = start_server(token="s3cret-token")
+    served = start_server("--no-warmup", token="s3cret-token")
     yield served
     served.stop()
 

@@ -108,7 +108,7 @@ def test_check_remote(server, token_server):
 
 @pytest.mark.slow
 def test_local_backend_starts_is_reused_restarts_after_dying_and_stops():
-    process = BackendProcess(sys.executable)
+    process = BackendProcess(sys.executable, extra_args=("--no-warmup",))
     backend = HttpBackend(process=process, timeout=10)
     try:
         assert backend.info()["version"]                     # started on first use (handshake, then health)
@@ -135,7 +135,7 @@ def test_local_backend_starts_is_reused_restarts_after_dying_and_stops():
 
 def test_local_backend_stops_when_its_parent_goes_away(tmp_path):
     """Blender crashing closes the server's stdin, and the server exits by itself."""
-    process = BackendProcess(sys.executable)
+    process = BackendProcess(sys.executable, extra_args=("--no-warmup",))
     process.ensure_running()
     proc = process._proc
     proc.stdin.close()

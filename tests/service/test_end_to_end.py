@@ -46,7 +46,7 @@ def test_http_and_in_process_give_the_same_result(server):
     assert len(audio) / rate == pytest.approx(over_http.duration, abs=1e-3)
     fractions = [f for f, _ in stages]
     assert fractions == sorted(fractions) and stages[-1] == (1.0, "done")
-    assert {"speech", "face"} <= {s for _, s in stages}
+    assert "speech" in {s for _, s in stages}      # quick stages may pass between two polls
 
 
 def test_in_process_refuses_what_the_server_refuses():

@@ -114,7 +114,7 @@ def any_request(draw: st.DrawFn) -> dict:
 
 @pytest.fixture(scope="module")
 def fuzz_server():
-    served = start_server("--max-queued", "2")
+    served = start_server("--max-queued", "2", "--no-warmup")
     yield served
     served.stop()
 

@@ -63,7 +63,7 @@ def test_busy_port_is_one_clear_line():
 
 
 def test_non_loopback_bind_with_token_serves_only_with_the_token():
-    served = start_server("--host", "0.0.0.0", token="net-token")
+    served = start_server("--host", "0.0.0.0", "--no-warmup", token="net-token")
     try:
         with served.client(token="") as anonymous:
             assert anonymous.get("/v1/health").status_code == 401

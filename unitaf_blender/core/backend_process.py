@@ -1,5 +1,5 @@
-"""A local backend this add-on runs: `python -m unitaf_backend serve` with the interpreter from the
-preferences, on a free loopback port, with a fresh random token.
+"""A local backend this add-on runs: `python -m unitaf_backend.service` (the same as `unitaf serve`) with
+the interpreter from the preferences, on a free loopback port, with a fresh random token.
 
 - Start: the server prints `UNITAF_READY port=N ...` once it accepts requests (a handshake, not a sleep);
   then /v1/health is asked with the token to confirm.
@@ -133,7 +133,7 @@ class BackendProcess:
         token = secrets.token_urlsafe(24)
         env = child_env(self.env)
         env.update({TOKEN_ENV: token, "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"})
-        cmd = [python, "-m", "unitaf_backend", "serve", "--host", self.host, "--port", str(self.port),
+        cmd = [python, "-m", "unitaf_backend.service", "--host", self.host, "--port", str(self.port),
                "--stop-on-stdin-eof", *self.extra_args]
         fd, log_name = tempfile.mkstemp(prefix="unitaf-backend-", suffix=".log")
         self.log_path = Path(log_name)

@@ -22,6 +22,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-running", type=int, default=1, help="jobs computed at once (default 1)")
     p.add_argument("--max-queued", type=int, default=8, help="jobs waiting beyond those; more get 429 (default 8)")
     p.add_argument("--job-timeout", type=float, default=600.0, help="seconds before a job is stopped (default 600)")
+    p.add_argument("--no-warmup", action="store_true",
+                   help="do not load the speech and face stages at start (the first line then loads them)")
     p.add_argument("--access-log", action="store_true", help="log every request to stderr")
     p.add_argument("--stop-on-stdin-eof", action="store_true",
                    help="exit when stdin closes (used when the add-on starts the backend)")
@@ -40,5 +42,5 @@ def run(args: argparse.Namespace) -> int:
     limits = Limits(max_running_jobs=args.max_running, max_queued_jobs=args.max_queued,
                     job_timeout_s=args.job_timeout)
     serve(ServiceConfig(host=args.host, port=args.port, token=token, limits=limits),
-          stop_on_stdin_eof=args.stop_on_stdin_eof, access_log=args.access_log)
+          stop_on_stdin_eof=args.stop_on_stdin_eof, access_log=args.access_log, warm=not args.no_warmup)
     return 0

@@ -29,15 +29,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
-from .. import __version__, pipeline
+from .. import __version__
 from ..errors import BadInput, NotInstalled, UnitafError
 from . import wire
 from .audio_io import decode_audio
 from .config import API_VERSION, ServiceConfig
-from .jobs import DONE, FAILED, FINISHED, JobManager, QueueFull, ShuttingDown
+from .jobs import DONE, FAILED, FINISHED, CancelCheck, JobManager, Progress, QueueFull, ShuttingDown
 from .schemas import ERRORS, AnimateOptions, ErrorBody, JobStatus, SpeakBody
 from .security import GuardMiddleware, is_loopback
-from .validate import Catalog, check_text, emotion_spec
+from .validate import Catalog, check_text, emotion_spec, load_pipeline
 
 log = logging.getLogger("unitaf.service")
 
@@ -142,10 +142,11 @@ def create_app(config: ServiceConfig) -> FastAPI:
         check_text(body.text, "text", limits.max_text_chars, required=True)
         spec = emotion_spec(body.emotion, body.intensity)
         await run_in_threadpool(catalog.check_voice, body.voice)
+        pipeline = await run_in_threadpool(load_pipeline)
         request = pipeline.SpeakRequest(text=body.text, emotion=spec, voice=body.voice, fps=body.fps,
                                         mode=body.mode, seed=body.seed, head_motion=body.head_motion)
 
-        def work(progress: pipeline.Progress, cancel: pipeline.CancelCheck) -> bytes:
+        def work(progress: Progress, cancel: CancelCheck) -> bytes:
             return wire.face_payload(pipeline.speak(request, progress=progress, cancel=cancel))
 
         return _accepted(jobs.submit("speak", work).id)
@@ -176,11 +177,12 @@ def create_app(config: ServiceConfig) -> FastAPI:
             check_text(options.transcript, "transcript", limits.max_text_chars, required=False)
         spec = emotion_spec(options.emotion, options.intensity)
         audio, rate = await run_in_threadpool(decode_audio, data, limits.max_audio_seconds)
+        pipeline = await run_in_threadpool(load_pipeline)
         req = pipeline.AnimateRequest(
             audio=audio, sample_rate=rate, transcript=(options.transcript or None), emotion=spec,
             fps=options.fps, mode=options.mode, seed=options.seed, head_motion=options.head_motion)
 
-        def work(progress: pipeline.Progress, cancel: pipeline.CancelCheck) -> bytes:
+        def work(progress: Progress, cancel: CancelCheck) -> bytes:
             return wire.face_payload(pipeline.animate(req, progress=progress, cancel=cancel), include_audio=False)
 
         return _accepted(jobs.submit("animate", work).id)

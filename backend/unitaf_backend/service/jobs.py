@@ -148,6 +148,10 @@ class JobManager:
                 out[job.state] += 1
             return out
 
+    def run_in_background(self, fn: Callable[[], None]) -> None:
+        """Run fn on the job workers, in turn with jobs (the warm-up), outside the job table."""
+        self._pool.submit(fn)
+
     def shutdown(self) -> None:
         with self._lock:
             self._closed = True

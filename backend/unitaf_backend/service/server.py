@@ -10,6 +10,8 @@ import os
 import socket
 import sys
 import threading
+import time
+from collections.abc import Callable
 from typing import TextIO
 
 import uvicorn
@@ -21,6 +23,7 @@ from .config import API_VERSION, ServiceConfig
 from .security import check_bind
 
 READY_PREFIX = "UNITAF_READY"
+log = logging.getLogger("unitaf.service")
 
 _LOGGING = {
     "version": 1,
@@ -58,13 +61,28 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-class _Server(uvicorn.Server):
-    """uvicorn's server that prints the ready line once it accepts requests."""
+def warm_up() -> None:
+    """Load the speech engine, voice and face stages by speaking one word, so the first real line is quick.
+    Runs on the job worker after the ready line; a job sent meanwhile waits for it."""
+    start = time.perf_counter()
+    try:
+        from .. import pipeline
+        pipeline.speak(pipeline.SpeakRequest(text="Ready."))
+    except Exception as err:  # noqa: BLE001 - a stage that cannot load is reported by /v1/info and jobs
+        log.warning("warm-up failed: %s: %s", type(err).__name__, err)
+        return
+    log.info("warmed up in %.1f s", time.perf_counter() - start)
 
-    def __init__(self, config: uvicorn.Config, sock: socket.socket, ready_out: TextIO) -> None:
+
+class _Server(uvicorn.Server):
+    """uvicorn's server that prints the ready line once it accepts requests, then warms up."""
+
+    def __init__(self, config: uvicorn.Config, sock: socket.socket, ready_out: TextIO,
+                 on_ready: Callable[[], None] | None) -> None:
         super().__init__(config)
         self._sock = sock
         self._ready_out = ready_out
+        self._on_ready = on_ready
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
@@ -72,6 +90,8 @@ class _Server(uvicorn.Server):
             host, port = self._sock.getsockname()[:2]
             print(f"{READY_PREFIX} port={port} host={host} version={__version__} api={API_VERSION}",
                   file=self._ready_out, flush=True)
+            if self._on_ready is not None:
+                self._on_ready()
 
 
 def _stop_when_stdin_closes(server: uvicorn.Server) -> None:
@@ -89,7 +109,7 @@ def _stop_when_stdin_closes(server: uvicorn.Server) -> None:
 
 
 def serve(config: ServiceConfig, *, stop_on_stdin_eof: bool = False, access_log: bool = False,
-          ready_out: TextIO | None = None) -> None:
+          warm: bool = True, ready_out: TextIO | None = None) -> None:
     """Run until stopped. The first stdout line is `UNITAF_READY port=N host=H version=V api=A`."""
     check_bind(config.host, config.token)
     sock = bind_socket(config.host, config.port)
@@ -100,7 +120,8 @@ def serve(config: ServiceConfig, *, stop_on_stdin_eof: bool = False, access_log:
         limit_concurrency=config.limits.max_connections, timeout_keep_alive=config.limits.keep_alive_s,
         timeout_graceful_shutdown=5, h11_max_incomplete_event_size=64 * 1024, server_header=False,
     )
-    server = _Server(uv_config, sock, ready_out or sys.stdout)
+    on_ready = (lambda: app.state.jobs.run_in_background(warm_up)) if warm else None
+    server = _Server(uv_config, sock, ready_out or sys.stdout, on_ready)
     if stop_on_stdin_eof:
         _stop_when_stdin_closes(server)
     try:

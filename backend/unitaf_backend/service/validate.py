@@ -3,16 +3,23 @@ with the same message; and the catalog of what this backend has installed."""
 
 from __future__ import annotations
 
+import importlib
 import re
 import threading
+from types import ModuleType
 
-from .. import __version__, pipeline
+from .. import __version__
 from ..emotion import EMOTIONS, PRESETS, parse_emotion
 from ..errors import BadInput, NotInstalled
 from .config import API_VERSION, Limits
 
 # A voice is named, never given as a path: letters, digits and - _ . + only, no leading dot.
 VOICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$")
+
+
+def load_pipeline() -> ModuleType:
+    """The pipeline module, imported on first use (it loads the speech engines: seconds, not milliseconds)."""
+    return importlib.import_module("unitaf_backend.pipeline")
 
 
 def check_text(text: str, what: str, max_chars: int, required: bool) -> None:
@@ -60,7 +67,7 @@ class Catalog:
 
     def auto_mode(self) -> str | None:
         try:
-            return pipeline.resolve_mode("auto")
+            return load_pipeline().resolve_mode("auto")
         except Exception as err:  # noqa: BLE001 - reported in info() instead
             self._problems["model"] = f"{type(err).__name__}: {err}"
             return None
@@ -76,6 +83,7 @@ class Catalog:
             raise NotInstalled(f"voice {voice!r} is not installed here; installed voices: {names}")
 
     def info(self, limits: Limits, wire_version: int) -> dict:
+        pipeline = load_pipeline()
         voices = self.voices()
         auto = self.auto_mode()
         return {

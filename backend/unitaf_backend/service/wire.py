@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import json
 import struct
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..face.animation import FaceAnimation
 from .audio_io import wav_bytes
+
+if TYPE_CHECKING:                      # the service starts without loading the pipeline's stages
+    from ..face.animation import FaceAnimation
 
 MAGIC = b"UTAF"
 FORMAT_VERSION = 1
