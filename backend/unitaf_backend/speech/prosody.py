@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,17 +40,12 @@ class Analysis:
     periodicity: np.ndarray  # float32 [T] 1 - CMNDF minimum (0 noise .. 1 perfectly periodic)
 
 
-def analyse(x: np.ndarray, sample_rate: int, hop: int) -> Analysis:
-    """f0 and RMS energy, one frame per hop samples."""
-    x = np.asarray(x, dtype=np.float32)
-    window = round(_WINDOW_S * sample_rate)
-    lag_min = int(sample_rate / F0_MAX)
-    lag_max = int(np.ceil(sample_rate / F0_MIN))
-    frames = _frames(x, hop, window, lag_max)
+_BLOCK_FRAMES = 1024   # frames analysed at once: bounds memory (~50 MB) for lines of any length
+
+
+def _yin_block(frames: np.ndarray, window: int, lag_min: int, lag_max: int) -> tuple[np.ndarray, ...]:
+    """(period in samples, CMNDF minimum, energy of the window) per frame, YIN style."""
     count = frames.shape[0]
-    if count == 0:
-        empty = np.zeros(0, np.float32)
-        return Analysis(empty, empty, empty)
     n_fft = 1 << int(np.ceil(np.log2(window + lag_max + 1)))
     spec_head = np.fft.rfft(frames[:, :window], n=n_fft)
     spec_all = np.fft.rfft(frames, n=n_fft)
@@ -64,8 +60,7 @@ def analyse(x: np.ndarray, sample_rate: int, hop: int) -> Analysis:
     cmndf[:, 1:] = diff[:, 1:] * lags[1:] / np.maximum(cum, 1e-12)
     search = cmndf[:, lag_min:]
     below = search < _THRESHOLD
-    has = below.any(axis=1)
-    lag = np.where(has, below.argmax(axis=1), search.argmin(axis=1))
+    lag = np.where(below.any(axis=1), below.argmax(axis=1), search.argmin(axis=1))
     rows = np.arange(count)
     for _ in range(lag_max):     # walk down to the local minimum after the first dip
         nxt = np.minimum(lag + 1, search.shape[1] - 1)
@@ -79,7 +74,23 @@ def analyse(x: np.ndarray, sample_rate: int, hop: int) -> Analysis:
     right = search[rows, np.minimum(lag + 1, search.shape[1] - 1)]
     denom = left - 2 * best + right
     shift = np.where(np.abs(denom) > 1e-12, 0.5 * (left - right) / np.where(denom == 0, 1, denom), 0.0)
-    period = lag + lag_min + np.clip(shift, -1, 1)
+    return lag + lag_min + np.clip(shift, -1, 1), best, energy_head
+
+
+def analyse(x: np.ndarray, sample_rate: int, hop: int) -> Analysis:
+    """f0 and RMS energy, one frame per hop samples."""
+    x = np.asarray(x, dtype=np.float32)
+    window = round(_WINDOW_S * sample_rate)
+    lag_min = int(sample_rate / F0_MAX)
+    lag_max = int(np.ceil(sample_rate / F0_MIN))
+    frames = _frames(x, hop, window, lag_max)
+    count = frames.shape[0]
+    if count == 0:
+        empty = np.zeros(0, np.float32)
+        return Analysis(empty, empty, empty)
+    parts = [_yin_block(frames[i:i + _BLOCK_FRAMES], window, lag_min, lag_max)
+             for i in range(0, count, _BLOCK_FRAMES)]
+    period, best, energy_head = (np.concatenate(p) for p in zip(*parts))
     energy = np.sqrt(energy_head / window).astype(np.float32)
     loud = energy > max(float(energy.max()) * 10 ** (-40 / 20), 1e-5)
     voiced = (best < _VOICED_MAX) & loud
@@ -98,17 +109,17 @@ _JUMP_CONTEXT = 15   # frames each side (~0.17 s at 86 fps)
 def _drop_jumps(f0: np.ndarray) -> np.ndarray:
     """Unvoice frames more than _JUMP_OCTAVES away from the median of the voiced frames around them:
     octave slips and periodic-looking fricatives, which would bias pitch statistics."""
-    voiced = np.flatnonzero(f0 > 0)
-    if len(voiced) < 3:
+    if np.count_nonzero(f0) < 3:
         return f0
-    log_f0 = np.log2(f0[voiced])
-    out = f0.copy()
-    for k, i in enumerate(voiced):
-        lo = np.searchsorted(voiced, i - _JUMP_CONTEXT)
-        hi = np.searchsorted(voiced, i + _JUMP_CONTEXT, side="right")
-        if abs(log_f0[k] - np.median(log_f0[lo:hi])) > _JUMP_OCTAVES:
-            out[i] = 0.0
-    return out
+    log_f0 = np.full(len(f0) + 2 * _JUMP_CONTEXT, np.nan)
+    log_f0[_JUMP_CONTEXT:_JUMP_CONTEXT + len(f0)] = np.where(f0 > 0, np.log2(np.maximum(f0, 1e-9)), np.nan)
+    around = np.lib.stride_tricks.sliding_window_view(log_f0, 2 * _JUMP_CONTEXT + 1)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)     # all-unvoiced windows give NaN: kept as is
+        median = np.nanmedian(around, axis=1)
+    centre = log_f0[_JUMP_CONTEXT:_JUMP_CONTEXT + len(f0)]
+    jump = np.abs(centre - median) > _JUMP_OCTAVES
+    return np.where(jump, 0.0, f0)
 
 
 def mean_f0(f0: np.ndarray) -> float:
