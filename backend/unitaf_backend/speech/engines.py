@@ -66,22 +66,21 @@ def _extend_last(phones: list[LocalPhone], samples: int) -> None:
 # --- word membership by alignment ----------------------------------------------------------------------
 def _align(a: list[str], b: list[str]) -> list[int]:
     """For each item of a, the index of the b item it is aligned with (-1 if inserted): edit distance."""
+    if a == b:
+        return list(range(len(a)))
     n, m = len(a), len(b)
-    cost = np.zeros((n + 1, m + 1), dtype=np.int32)
-    cost[:, 0] = np.arange(n + 1)
-    cost[0, :] = np.arange(m + 1)
+    cost = [list(range(m + 1))] + [[i] + [0] * m for i in range(1, n + 1)]
     for i in range(1, n + 1):
-        ai = a[i - 1]
-        row, prev = cost[i], cost[i - 1]
+        ai, row, prev = a[i - 1], cost[i], cost[i - 1]
         for j in range(1, m + 1):
-            row[j] = min(prev[j - 1] + (0 if ai == b[j - 1] else 1), prev[j] + 1, row[j - 1] + 1)
+            row[j] = min(prev[j - 1] + (ai != b[j - 1]), prev[j] + 1, row[j - 1] + 1)
     out = [-1] * n
     i, j = n, m
     while i > 0 and j > 0:
-        if cost[i, j] == cost[i - 1, j - 1] + (0 if a[i - 1] == b[j - 1] else 1):
+        if cost[i][j] == cost[i - 1][j - 1] + (a[i - 1] != b[j - 1]):
             out[i - 1] = j - 1
             i, j = i - 1, j - 1
-        elif cost[i, j] == cost[i - 1, j] + 1:
+        elif cost[i][j] == cost[i - 1][j] + 1:
             i -= 1
         else:
             j -= 1
