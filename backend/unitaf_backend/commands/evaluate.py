@@ -118,8 +118,10 @@ def run_folder(folder: Path) -> dict[str, list[ev.ClipScores]]:
     return results
 
 
-def _fmt(value: float, digits: int = 3) -> str:
-    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
+def _fmt(value: float | str | None, digits: int = 3) -> str:
+    if value is None or isinstance(value, str) or math.isnan(value):
+        return "-"
+    return f"{value:.{digits}f}"
 
 
 SCORE_KEYS = ("bilabial", "labiodental", "rounded", "open", "rest")
