@@ -183,3 +183,29 @@ def test_startup_check_says_exactly_what_is_missing(tmp_path):
     not_python.write_text("#!/bin/sh\necho hello\n")
     not_python.chmod(0o755)
     assert check_local(str(not_python)).codes() == ("interpreter_failed",)
+
+
+def test_addon_and_backend_versions_are_released_together():
+    import tomllib
+
+    import unitaf_backend
+    manifest = tomllib.loads((Path(__file__).resolve().parents[2] / "blender_manifest.toml").read_text())
+    assert ADDON_VERSION == manifest["version"] == unitaf_backend.__version__
+
+
+def test_a_job_the_backend_forgot_is_a_clear_error(server):
+    """A backend restarted between two polls no longer knows the job."""
+    submitted: list[str] = []
+
+    class Recording(HttpBackend):
+        def _submit(self, *args, **kwargs):          # remember the job id the server gave
+            status = super()._submit(*args, **kwargs)
+            submitted.append(status["id"])
+            return status
+
+    def forget(fraction: float, stage: str) -> None:
+        with server.client() as api:
+            api.delete(f"/v1/jobs/{submitted[-1]}")
+
+    with pytest.raises(BackendError, match="no longer knows this job"):
+        Recording(server.url, timeout=10).speak(SpeakRequest(text="Hello there."), progress=forget)

@@ -284,8 +284,13 @@ class HttpBackend:
             if time.monotonic() > give_up:
                 self._cancel(endpoint, job_id)
                 raise BackendError(f"the backend did not finish within {self.job_timeout:g} s; the job was stopped")
-            status = self._json(endpoint, "GET", f"/v1/jobs/{job_id}?wait={self.poll_wait:g}"
-                                f"&since={int(status.get('version', -1))}", timeout=self.timeout + self.poll_wait)
+            reply = self._send(endpoint, "GET", f"/v1/jobs/{job_id}?wait={self.poll_wait:g}"
+                               f"&since={int(status.get('version', -1))}", timeout=self.timeout + self.poll_wait)
+            if reply.status == 404:
+                raise BackendError(f"the backend at {endpoint.url} no longer knows this job (it was restarted, "
+                                   "or the job was removed); try again")
+            _raise_for_status(reply)
+            status = reply.json()
 
     def _cancel(self, endpoint: Endpoint, job_id: str) -> None:
         """Ask the job to stop and wait (briefly) until it has; a backend that is gone needs no cancel."""

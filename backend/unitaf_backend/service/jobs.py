@@ -104,14 +104,14 @@ class JobManager:
     def get(self, job_id: str) -> Job | None:
         with self._lock:
             self._purge_locked()
-            job = self._jobs.get(job_id)
+            job = self._visible_locked(job_id)
             if job is not None:
                 self._enforce_timeout_locked(job)
             return job
 
     def status(self, job_id: str) -> dict | None:
         with self._lock:
-            job = self._jobs.get(job_id)
+            job = self._visible_locked(job_id)
             if job is None:
                 return None
             self._enforce_timeout_locked(job)
@@ -119,7 +119,7 @@ class JobManager:
 
     def cancel(self, job_id: str) -> Job | None:
         with self._lock:
-            job = self._jobs.get(job_id)
+            job = self._visible_locked(job_id)
             if job is None:
                 return None
             if not job.is_finished:
@@ -130,7 +130,7 @@ class JobManager:
 
     def delete(self, job_id: str) -> bool:
         with self._lock:
-            job = self._jobs.get(job_id)
+            job = self._visible_locked(job_id)
             if job is None:
                 return False
             job.cancel_requested.set()
@@ -145,7 +145,8 @@ class JobManager:
         with self._lock:
             out = {s: 0 for s in (QUEUED, RUNNING, DONE, FAILED, CANCELLED)}
             for job in self._jobs.values():
-                out[job.state] += 1
+                if not job.deleted:
+                    out[job.state] += 1
             return out
 
     def run_in_background(self, fn: Callable[[], None]) -> None:
@@ -233,6 +234,11 @@ class JobManager:
         job.error = f"the job took longer than the limit of {self.limits.job_timeout_s:g} s and was stopped"
         job.error_kind = "timeout"
         self._finish_locked(job, FAILED, stage="failed")
+
+    def _visible_locked(self, job_id: str) -> Job | None:
+        """A deleted job is gone for clients, though it holds its worker until its work returns."""
+        job = self._jobs.get(job_id)
+        return None if job is None or job.deleted else job
 
     def _enforce_timeout_locked(self, job: Job) -> None:
         """A stage that never reaches a cancel check still shows as timed out to the client."""
