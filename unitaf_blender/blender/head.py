@@ -65,7 +65,7 @@ def create_reference_head(context_or_scene: Any, name: str = DEFAULT_NAME,
     mesh.polygons.foreach_set("use_smooth", np.ones(len(data.polygon_sizes), dtype=bool))
     for attribute, key in ((LIPS_ATTRIBUTE, "lips"), (MOUTH_INSIDE_ATTRIBUTE, "mouth_inside"),
                            (BROWS_ATTRIBUTE, "brows")):
-        layer = mesh.attributes.new(attribute, "FLOAT", "POINT")
+        layer: Any = mesh.attributes.new(attribute, "FLOAT", "POINT")
         layer.data.foreach_set("value", data.vertex_weights[key])
     for material_name in data.materials:
         mesh.materials.append(_make_material(material_name))
@@ -75,15 +75,16 @@ def create_reference_head(context_or_scene: Any, name: str = DEFAULT_NAME,
     obj.location = location
     collection.objects.link(obj)
 
-    obj.shape_key_add(name="Basis", from_mix=False)
+    obj.shape_key_add(name="Basis", from_mix=False).value = 0.0  # the reference key; 0 on every version
     for index, channel in enumerate(data.channels):
         block = obj.shape_key_add(name=channel, from_mix=False)
         block.data.foreach_set("co", data.key_coordinates(index).ravel())
         block.slider_min, block.slider_max = 0.0, 1.0
         block.value = 0.0  # Blender 5.0 starts new keys at 1.0
-    mesh.shape_keys.use_relative = True
+    shape_keys: Any = mesh.shape_keys
+    shape_keys.use_relative = True
 
-    subsurf = obj.modifiers.new("Subdivision", "SUBSURF")
+    subsurf: Any = obj.modifiers.new("Subdivision", "SUBSURF")
     subsurf.levels = 1
     subsurf.render_levels = 1
     return obj
@@ -109,7 +110,8 @@ def _set_inputs(node: Any, values: dict[str, Any]) -> None:
 def _make_material(kind: str) -> Any:
     material = bpy.data.materials.new(f"UniTAF {kind.capitalize()}")
     material.use_nodes = True
-    nodes, links = material.node_tree.nodes, material.node_tree.links
+    tree: Any = material.node_tree
+    nodes, links = tree.nodes, tree.links
     bsdf = _principled(nodes)
     if kind == "skin":
         _skin(nodes, links, bsdf)
@@ -239,7 +241,7 @@ def frame_face_camera(scene: Any, head_obj: Any, name: str = "UniTAF Face Camera
             ("UniTAF Fill Light", (0.75, -0.6, 0.05), 7.0, 0.6, (0.85, 0.92, 1.0)),
             ("UniTAF Rim Light", (0.35, 0.7, 0.45), 25.0, 0.3, (1.0, 1.0, 1.0)),
         ):
-            light_data = bpy.data.lights.new(light_name, "AREA")
+            light_data: Any = bpy.data.lights.new(light_name, "AREA")
             light_data.energy = power
             light_data.size = size
             light_data.color = colour
@@ -250,7 +252,8 @@ def frame_face_camera(scene: Any, head_obj: Any, name: str = "UniTAF Face Camera
     if scene.world is None:
         world = bpy.data.worlds.new("UniTAF World")
         world.use_nodes = True
-        background = world.node_tree.nodes.get("Background")
+        world_tree: Any = world.node_tree
+        background = world_tree.nodes.get("Background")
         if background is not None:
             background.inputs["Color"].default_value = (0.05, 0.055, 0.06, 1.0)
             background.inputs["Strength"].default_value = 1.0
