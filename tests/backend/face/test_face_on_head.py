@@ -4,7 +4,6 @@ open vowels. Geometry, not channel thresholds: the lip gap of the posed CC0 head
 import numpy as np
 import pytest
 from face_timelines import line
-
 from unitaf_backend.emotion import PRESETS
 from unitaf_backend.face import visemes as V
 from unitaf_backend.face.articulation import articulate
