@@ -1,6 +1,7 @@
 """Real-time factor of each TTS engine on ~30 s of speech, and the process's peak memory.
 
     .venv/bin/python benchmarks/bench_tts.py [--repeats 3] [--engines piper,espeak]
+    .venv/bin/python benchmarks/bench_tts.py --emotions      # how each preset moves duration, f0, RMS
 
 RTF = synthesis time / audio duration (lower is faster; < 1 is faster than real time), measured on a
 warm engine (the first call, which loads the model, is reported separately). Both wall-clock and
@@ -50,12 +51,36 @@ def bench(engine: str, repeats: int) -> dict[str, float]:
             "rtf_cpu": float(np.median(cpus)) / duration, "peak_mb": peak_memory_mb()}
 
 
+EMOTION_TEXT = "I never thought we would see the ocean again. The waves were bright and the wind was warm."
+
+
+def emotion_table(engines: list[str]) -> None:
+    """Each preset against neutral on the same text and seed: duration ratio, mean f0 and RMS change."""
+    from unitaf_backend.emotion import EMOTIONS
+    from unitaf_backend.speech import prosody
+
+    def measure(name: str, voice: str) -> np.ndarray:
+        s = speech.synthesize(EMOTION_TEXT, emotion=name, voice=voice, seed=0)
+        return np.array([s.duration, prosody.mean_f0(s.prosody.f0), np.sqrt(np.mean(s.audio.astype(np.float64) ** 2))])
+
+    for engine in engines:
+        base = measure("neutral", VOICES[engine])
+        print(f"{engine}: neutral {base[0]:.2f} s, mean f0 {base[1]:.1f} Hz, RMS {base[2]:.4f}")
+        for name in EMOTIONS:
+            d, f, r = measure(name, VOICES[engine]) / base
+            print(f"  {name:12s} duration x{d:.3f}  f0 {12 * np.log2(f):+.2f} st  RMS {20 * np.log10(r):+.2f} dB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--engines", default="piper,espeak")
+    parser.add_argument("--emotions", action="store_true", help="print the emotion presets' measured effect")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.emotions:
+        emotion_table([e.strip() for e in args.engines.split(",")])
+        return
     if args.child:      # one engine in this process, so the peak memory is that engine's own
         r = bench(args.engines, args.repeats)
         print(f"{args.engines:8s} {r['audio_s']:8.1f} {r['first_call_s']:7.2f} {r['rtf_wall']:9.3f} "
