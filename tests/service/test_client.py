@@ -131,6 +131,8 @@ def test_local_backend_starts_is_reused_restarts_after_dying_and_stops():
     assert not process.alive() and process.pid is None
     assert not log.exists()             # a clean stop leaves no log behind
     backend.close()                     # closing again is harmless
+    with pytest.raises(BackendError, match="was stopped"):
+        backend.info()                  # a stopped backend does not come back by itself
 
 
 def test_local_backend_stops_when_its_parent_goes_away(tmp_path):

@@ -69,6 +69,7 @@ class BackendProcess:
         self._proc: subprocess.Popen[bytes] | None = None
         self._endpoint: Endpoint | None = None
         self._reader: threading.Thread | None = None
+        self._stopped = False                   # stop() was called: never start again
         self._lock = threading.RLock()
 
     # ---- public ---------------------------------------------------------------------------------
@@ -82,9 +83,23 @@ class BackendProcess:
         proc = self._proc
         return proc is not None and proc.poll() is None
 
+    def exited(self, within: float) -> bool:
+        """True when the process has ended or ends within `within` seconds (a kill takes a moment to show)."""
+        proc = self._proc
+        if proc is None:
+            return True
+        try:
+            proc.wait(timeout=within)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
     def ensure_running(self) -> Endpoint:
         """The endpoint of a running backend, starting (or restarting) it first when needed."""
         with self._lock:
+            if self._stopped:
+                raise BackendError("the local UniTAF backend was stopped (the add-on was disabled or Blender "
+                                   "is quitting)")
             if self.alive() and self._endpoint is not None:
                 return self._endpoint
             if self._proc is not None:       # it died: keep its log for the user, start a new one
@@ -105,8 +120,9 @@ class BackendProcess:
         return f"the local UniTAF backend {how}" + (f" (log {self.log_path}: {tail})" if tail else "")
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop the process: close its stdin (it exits by itself), then terminate, then kill."""
+        """Stop the process for good: close its stdin (it exits by itself), then terminate, then kill."""
         with self._lock:
+            self._stopped = True
             proc = self._proc
             if proc is not None and proc.poll() is None:
                 _close_quietly(proc.stdin)

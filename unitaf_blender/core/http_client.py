@@ -222,7 +222,7 @@ class HttpBackend:
 
     def _explain(self, err: TransportError) -> BackendError:
         """A transport failure, said in the user's terms (a local backend that died says how it died)."""
-        if self.process is not None and err.kind in ("refused", "dropped") and not self.process.alive():
+        if self.process is not None and err.kind in ("refused", "dropped") and self.process.exited(within=1.0):
             return BackendError(self.process.failure_report() + "; it will be started again on the next request")
         if err.kind == "refused" and self.process is None:
             return BackendError(f"{err}: is `unitaf serve` running there?")
