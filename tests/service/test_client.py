@@ -211,3 +211,23 @@ def test_a_job_the_backend_forgot_is_a_clear_error(server):
 
     with pytest.raises(BackendError, match="no longer knows this job"):
         Recording(server.url, timeout=10).speak(SpeakRequest(text="Hello there."), progress=forget)
+
+
+def test_stop_during_a_start_returns_at_once():
+    process = BackendProcess(sys.executable, extra_args=("--no-warmup",))
+    errors: list[Exception] = []
+
+    def start() -> None:
+        try:
+            process.ensure_running()
+        except BackendError as err:
+            errors.append(err)
+
+    starter = threading.Thread(target=start)
+    starter.start()
+    while process.pid is None and starter.is_alive():
+        threading.Event().wait(0.01)
+    process.stop()
+    starter.join(timeout=30)
+    assert not starter.is_alive() and not process.alive()
+    assert errors and "stopped" in str(errors[0])

@@ -121,8 +121,8 @@ class BackendProcess:
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the process for good: close its stdin (it exits by itself), then terminate, then kill."""
+        self._stopped = True        # before the lock: a start in progress sees it and gives up at once
         with self._lock:
-            self._stopped = True
             proc = self._proc
             if proc is not None and proc.poll() is None:
                 _close_quietly(proc.stdin)
@@ -179,7 +179,7 @@ class BackendProcess:
     def _wait_ready(self, ready: queue.Queue[int | None]) -> int:
         assert self._proc is not None
         give_up = time.monotonic() + self.startup_timeout
-        while time.monotonic() < give_up:
+        while time.monotonic() < give_up and not self._stopped:
             try:
                 port = ready.get(timeout=0.1)
             except queue.Empty:
@@ -188,9 +188,12 @@ class BackendProcess:
                 continue
             if port is not None:
                 return port
-            break                            # stdout closed without the ready line
+            break                            # stdout closed without the ready line: it is exiting
+        exited_by_itself = not self._stopped and self.exited(within=5.0)
         self._give_up_start()
-        if self._proc is not None and self._proc.poll() is not None:
+        if self._stopped:
+            raise BackendStartError("the local UniTAF backend was stopped while it was starting")
+        if exited_by_itself:
             raise BackendStartError(self._start_failure())
         raise BackendStartError(f"the local UniTAF backend did not become ready within "
                                 f"{self.startup_timeout:g} s ({self.python}); log: {self.log_path}")
