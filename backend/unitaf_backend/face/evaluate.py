@@ -275,7 +275,10 @@ def _rules(speech, fps: float) -> np.ndarray:
 
 ANIMATORS: dict[str, Animator] = {"rules": _rules}
 # Modes other stages provide, imported on first use: name -> "module:function" with the same signature.
-ANIMATOR_PLUGINS: dict[str, str] = {"neural": "unitaf_backend.a2f.infer:predict_from_speech"}
+ANIMATOR_PLUGINS: dict[str, str] = {
+    "neural": "unitaf_backend.a2f.infer:predict_from_speech",     # TTS features -> adapter -> decoder
+    "audio": "unitaf_backend.a2f.infer:predict_audio_path",       # the spoken audio through the encoder
+}
 
 
 def register_animator(name: str, animator: Animator) -> None:
@@ -294,7 +297,8 @@ def get_animator(name: str) -> Animator:
         except ModuleNotFoundError as err:
             from ..errors import NotInstalled
             raise NotInstalled(f"mode {name!r} needs {module_name}, which is not available: {err}") from None
-        return getattr(module, attr)
+        animator: Animator = getattr(module, attr)
+        return animator
     raise BadInput(f"unknown mode {name!r}; choose one of: {', '.join(animator_names())}")
 
 
