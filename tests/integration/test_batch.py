@@ -218,3 +218,17 @@ def test_runs_the_way_blender_runs_a_python_script(first_run):
     got = inspect(out)
     assert [a["object"] for a in got["actions"].values()] == ["Bob"]
     assert got["nla"]["Bob"][0][1] == 1
+
+
+def test_a_run_that_cannot_start_says_why_and_writes_nothing(tmp_path):
+    out = tmp_path / "out.blend"
+    proc = run_batch(str(tmp_path / "missing.blend"), "--dialogue", str(tmp_path / "x.csv"), "--save", str(out))
+    assert proc.returncode == 2 and ".blend file not found" in proc.stderr
+    scene = tmp_path / "scene.blend"
+    assert run_py(BUILD_SCENE, str(REPO), str(scene)).returncode == 0
+    proc = run_batch(str(scene), "--dialogue", str(tmp_path / "x.csv"), "--save", str(out))
+    assert proc.returncode == 2 and "dialogue file not found" in proc.stderr
+    (tmp_path / "bad.csv").write_text("speaker,line\nAlice,Hi\n")
+    proc = run_batch(str(scene), "--dialogue", str(tmp_path / "bad.csv"), "--save", str(out))
+    assert proc.returncode == 2 and "unknown column(s) in the header: speaker, line" in proc.stderr
+    assert not out.exists()
