@@ -154,3 +154,10 @@ def test_empty_and_silent_timelines():
     tl = dataclasses.replace(line(), phones=(), duration=0.5)
     assert articulate(tl, 30.0).shape == (16, 52)
     assert articulate(timeline("_:1000"), 30.0).max() == 0.0
+
+
+def test_zero_length_phones_and_modifier_phones_are_harmless():
+    tl = timeline("_:0 p:0 ˈa:100 ː:0 m:0 _:0 b:20 u:0 _:200")
+    w = articulate(tl, 30.0)
+    assert w.shape == (frame_count(tl.duration, 30.0), 52) and np.isfinite(w).all()
+    assert w[:, C["jawOpen"]].max() > 0.2
