@@ -65,7 +65,9 @@ def test_info_and_bad_input_through_the_client(server):
     with pytest.raises(BackendError, match="unknown emotion 'grumpy'"):
         backend.speak(SpeakRequest(text="hi", emotion="grumpy"))
     with pytest.raises(BackendError, match="text is empty"):
-        backend.speak(SpeakRequest(text="  "))
+        backend.speak(SpeakRequest(text="  ", voice=""))       # an empty voice field means the default
+    with pytest.raises(BackendError, match="not a voice name"):
+        backend.speak(SpeakRequest(text="hi", voice="voices/../x.onnx"))
 
 
 def test_unreachable_backend_is_one_clear_error():

@@ -162,7 +162,7 @@ class HttpBackend:
               cancel: CancelCheck | None = None) -> FaceResult:
         body = json.dumps({
             "text": request.text, "emotion": request.emotion, "intensity": float(request.intensity),
-            "voice": request.voice, "fps": float(request.fps), "mode": request.mode, "seed": int(request.seed),
+            "voice": request.voice or None, "fps": float(request.fps), "mode": request.mode, "seed": int(request.seed),
             "head_motion": bool(request.head_motion),
         }).encode("utf-8")
         return self._run_job("/v1/speak", body, {"Content-Type": "application/json"}, progress, cancel)

@@ -58,9 +58,10 @@ class InProcessBackend:
 
         def build() -> Any:
             check_text(request.text, "text", self._limits.max_text_chars, required=True)
-            self._catalog.check_voice(request.voice)
+            voice = request.voice or None          # the UI's empty field means the default voice
+            self._catalog.check_voice(voice)
             return ub.pipeline.SpeakRequest(
-                text=request.text, emotion=emotion_spec(request.emotion, request.intensity), voice=request.voice,
+                text=request.text, emotion=emotion_spec(request.emotion, request.intensity), voice=voice,
                 fps=float(request.fps), mode=request.mode, seed=int(request.seed),
                 head_motion=bool(request.head_motion))
 
