@@ -37,12 +37,14 @@ def test_http_and_in_process_give_the_same_result(server):
     local = InProcessBackend().speak(LINE)
     assert over_http.channels == local.channels and len(over_http.channels) == 52
     assert over_http.fps == local.fps == 25.0
-    np.testing.assert_allclose(over_http.weights, local.weights, atol=1e-6)
+    # two processes, same seed: the same line (up to float noise in the TTS's threaded kernels)
+    np.testing.assert_allclose(over_http.weights, local.weights, atol=1e-4)
     assert over_http.timeline == local.timeline and over_http.timeline["phones"]
     assert over_http.duration == pytest.approx(local.duration)
-    assert over_http.audio_wav == local.audio_wav
+    audio, rate = sf.read(io.BytesIO(over_http.audio_wav), dtype="float32")
+    local_audio, _ = sf.read(io.BytesIO(local.audio_wav), dtype="float32")
+    np.testing.assert_allclose(audio, local_audio, atol=1e-3)
     assert over_http.weights.shape[0] == pytest.approx(over_http.duration * 25.0, abs=2)
-    audio, rate = sf.read(io.BytesIO(over_http.audio_wav))
     assert len(audio) / rate == pytest.approx(over_http.duration, abs=1e-3)
     fractions = [f for f, _ in stages]
     assert fractions == sorted(fractions) and stages[-1] == (1.0, "done")
