@@ -153,7 +153,7 @@ def digits_words(digits: str) -> str:
 _ABBREVIATIONS = {
     "mr.": "mister", "mrs.": "missus", "ms.": "miz", "dr.": "doctor", "prof.": "professor", "st.": "saint",
     "jr.": "junior", "sr.": "senior", "vs.": "versus", "etc.": "et cetera", "e.g.": "for example",
-    "i.e.": "that is", "approx.": "approximately", "no.": "number", "mt.": "mount", "ft.": "feet",
+    "i.e.": "that is", "approx.": "approximately", "mt.": "mount", "ft.": "feet",
     "km": "kilometres", "kg": "kilograms", "cm": "centimetres", "mm": "millimetres", "am": "AM", "pm": "PM",
 }
 _SYMBOLS = {"&": " and ", "%": " percent", "+": " plus ", "=": " equals ", "@": " at ", "#": " number ",
@@ -206,6 +206,7 @@ def normalise_english(text: str) -> str:
 
     keys = sorted((re.escape(k) for k in _ABBREVIATIONS if k.endswith(".")), key=len, reverse=True)
     text = re.sub(r"(?<![\w.])(" + "|".join(keys) + r")", abbreviation, text, flags=re.IGNORECASE)
+    text = re.sub(r"\b(No|no|NO)\.\s?(?=\d)", lambda m: "Number " if m.group(1)[0] == "N" else "number ", text)
     text = re.sub(r"([$£€])\s?(\d[\d,]*)(?:\.(\d+))?", _money, text)
     text = re.sub(r"(\d)\s?(am|pm)\b", lambda m: m.group(1) + " " + _ABBREVIATIONS[m.group(2).lower()], text,
                   flags=re.IGNORECASE)

@@ -21,6 +21,7 @@ NEUTRAL = np.zeros(8, dtype=np.float32)
     ("It was -5.5 degrees.", "It was minus five point five degrees."),
     ("Dr. Smith & Mr. Jones, etc.", "Doctor Smith and Mister Jones, et cetera"),
     ("Call 007.", "Call zero zero seven."),
+    ("No. 5 is mine. No. It is not.", "Number five is mine. No. It is not."),
 ])
 def test_english_normalisation(raw, spoken):
     assert T.normalise_punctuation(T.normalise_english(raw)).rstrip(".") == spoken.rstrip(".")
