@@ -419,27 +419,7 @@ def build_arrays(data_dir: Path) -> dict[str, np.ndarray]:
         "eye_radius": np.array(radius * DECIMETRE, dtype=np.float32),
     }
     arrays.update(landmarks(arrays))
-    arrays["brow_weight"] = brow_weight(arrays)
     return arrays
-
-
-def brow_weight(arrays: dict[str, np.ndarray]) -> np.ndarray:
-    """uint8 [V]: painted eyebrows (hm08 has no brow mask), a tapered arch on the brow ridge of each eye.
-    Material use only; in eye-radius units from the eye centre: inner head 1.1 inward, tail 1.5 outward."""
-    basis = arrays["basis"].astype(np.float64)
-    skin = arrays["vertex_part"] == PARTS.index("skin")
-    centre = arrays["eye_centres"][0].astype(np.float64)
-    r = float(arrays["eye_radius"])
-    u = (np.abs(basis[:, 0]) - centre[0]) / r            # outward from the eye centre
-    h = (basis[:, 2] - centre[2]) / r                     # up from the eye centre
-    t = np.clip((u + 1.1) / 2.6, 0.0, 1.0)                # 0 at the inner head, 1 at the tail
-    middle = 1.2 + 0.3 * np.sin(np.pi * np.clip(t * 1.15, 0.0, 1.0)) - 0.2 * t
-    half_thickness = 0.45 - 0.22 * t
-    across = np.clip(1.0 - np.abs(h - middle) / half_thickness, 0.0, 1.0)
-    along = np.clip(np.minimum((u + 1.1) / 0.35, (1.5 - u) / 0.5), 0.0, 1.0)
-    front = basis[:, 1] < centre[1]
-    weight = np.where(skin & front, np.sqrt(across) * along, 0.0)
-    return np.round(weight * 255.0).astype(np.uint8)
 
 
 def mirror_name(channel: str) -> str:

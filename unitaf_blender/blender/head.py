@@ -19,13 +19,13 @@ from ..core.head_data import HeadMeshData, load_head_mesh_data
 DEFAULT_NAME = "UniTAF Head"
 LIPS_ATTRIBUTE = "unitaf_lips"
 MOUTH_INSIDE_ATTRIBUTE = "unitaf_mouth_inside"
-BROWS_ATTRIBUTE = "unitaf_brows"
+REST_ATTRIBUTE = "unitaf_rest"  # the neutral position, so painted features stay on the skin when it moves
 
 # Linear-light colours (not sRGB).
 SKIN_COLOUR = (0.56, 0.30, 0.21, 1.0)
 LIPS_COLOUR = (0.30, 0.085, 0.08, 1.0)
 MOUTH_INSIDE_COLOUR = (0.07, 0.012, 0.014, 1.0)
-BROWS_COLOUR = (0.035, 0.02, 0.012, 1.0)
+BROWS_COLOUR = (0.025, 0.014, 0.008, 1.0)
 TEETH_COLOUR = (0.75, 0.70, 0.60, 1.0)
 TONGUE_COLOUR = (0.28, 0.06, 0.06, 1.0)
 SCLERA_COLOUR = (0.80, 0.77, 0.73, 1.0)
@@ -63,12 +63,13 @@ def create_reference_head(context_or_scene: Any, name: str = DEFAULT_NAME,
     uv_layer.data.foreach_set("uv", data.loop_uvs.ravel())
     mesh.polygons.foreach_set("material_index", data.polygon_material)
     mesh.polygons.foreach_set("use_smooth", np.ones(len(data.polygon_sizes), dtype=bool))
-    for attribute, key in ((LIPS_ATTRIBUTE, "lips"), (MOUTH_INSIDE_ATTRIBUTE, "mouth_inside"),
-                           (BROWS_ATTRIBUTE, "brows")):
+    for attribute, key in ((LIPS_ATTRIBUTE, "lips"), (MOUTH_INSIDE_ATTRIBUTE, "mouth_inside")):
         layer: Any = mesh.attributes.new(attribute, "FLOAT", "POINT")
         layer.data.foreach_set("value", data.vertex_weights[key])
+    rest: Any = mesh.attributes.new(REST_ATTRIBUTE, "FLOAT_VECTOR", "POINT")
+    rest.data.foreach_set("vector", data.vertices.ravel())
     for material_name in data.materials:
-        mesh.materials.append(_make_material(material_name))
+        mesh.materials.append(_make_material(material_name, data))
     mesh.update()
 
     obj = bpy.data.objects.new(name, mesh)
@@ -107,14 +108,14 @@ def _set_inputs(node: Any, values: dict[str, Any]) -> None:
             node.inputs[key].default_value = value
 
 
-def _make_material(kind: str) -> Any:
+def _make_material(kind: str, data: HeadMeshData) -> Any:
     material = bpy.data.materials.new(f"UniTAF {kind.capitalize()}")
     material.use_nodes = True
     tree: Any = material.node_tree
     nodes, links = tree.nodes, tree.links
     bsdf = _principled(nodes)
     if kind == "skin":
-        _skin(nodes, links, bsdf)
+        _skin(nodes, links, bsdf, data)
         material.diffuse_color = SKIN_COLOUR
     elif kind == "eye":
         _eye(nodes, links, bsdf)
@@ -132,7 +133,53 @@ def _make_material(kind: str) -> Any:
     return material
 
 
-def _skin(nodes: Any, links: Any, bsdf: Any) -> None:
+def _brow_mask(nodes: Any, links: Any, data: HeadMeshData) -> Any:
+    """Painted eyebrows (hm08 has none): a tapered arch over each eye on the neutral skin position, with
+    hair-like streaks. In eye-radius units from the eye centre: from 1.1 inward to 1.5 outward, the
+    middle line 1.1 above the centre rising by 0.3 over the arch. Returns the mask's output socket."""
+    ex, ey, ez = (float(c) for c in data.eye_centres[0])
+    r = data.eye_radius
+
+    def op(operation: str, a: Any, b: Any = 0.0, c: Any = 0.0, clamp: bool = False) -> Any:
+        node = nodes.new("ShaderNodeMath")
+        node.operation = operation
+        node.use_clamp = clamp
+        for socket, value in zip(node.inputs, (a, b, c)):
+            if isinstance(value, float):
+                socket.default_value = value
+            else:
+                links.new(value, socket)
+        return node.outputs[0]
+
+    rest = nodes.new("ShaderNodeAttribute")
+    rest.attribute_name = REST_ATTRIBUTE
+    xyz = nodes.new("ShaderNodeSeparateXYZ")
+    links.new(rest.outputs["Vector"], xyz.inputs["Vector"])
+    x, y, z = xyz.outputs["X"], xyz.outputs["Y"], xyz.outputs["Z"]
+    u = op("MULTIPLY_ADD", op("ABSOLUTE", x), 1.0 / r, -ex / r)     # outward from the eye centre
+    h = op("MULTIPLY_ADD", z, 1.0 / r, -ez / r)                        # up from the eye centre
+    t = op("MULTIPLY_ADD", u, 1.0 / 2.6, 1.1 / 2.6, clamp=True)        # 0 at the inner head, 1 at the tail
+    arch = op("SINE", op("MULTIPLY", op("MULTIPLY", t, 1.15, clamp=True), math.pi))
+    middle = op("MULTIPLY_ADD", t, -0.2, op("MULTIPLY_ADD", arch, 0.3, 1.1))
+    half = op("MULTIPLY_ADD", t, -0.3, 0.6)
+    across = op("SUBTRACT", 1.0, op("DIVIDE", op("ABSOLUTE", op("SUBTRACT", h, middle)), half), clamp=True)
+    along = op("MINIMUM", op("MULTIPLY_ADD", u, 1.0 / 0.35, 1.1 / 0.35),
+                 op("MULTIPLY_ADD", u, -2.0, 3.0), clamp=True)
+    front = op("LESS_THAN", y, ey)
+    # hair: noise stretched along the brow
+    streak_coords = nodes.new("ShaderNodeCombineXYZ")
+    links.new(op("MULTIPLY", u, 1.5), streak_coords.inputs["X"])
+    links.new(op("MULTIPLY", h, 16.0), streak_coords.inputs["Y"])
+    noise = nodes.new("ShaderNodeTexNoise")
+    noise.inputs["Scale"].default_value = 1.0
+    noise.inputs["Detail"].default_value = 4.0
+    links.new(streak_coords.outputs["Vector"], noise.inputs["Vector"])
+    hair = op("MULTIPLY_ADD", noise.outputs["Fac"], 1.4, 0.1, clamp=True)
+    mask = op("MULTIPLY", op("MULTIPLY", op("SQRT", across), along), front)
+    return op("MULTIPLY", mask, hair)
+
+
+def _skin(nodes: Any, links: Any, bsdf: Any, data: HeadMeshData) -> None:
     """Skin colour, darkened to lip colour and to the inside of the mouth by the mesh's mask attributes."""
     lips = nodes.new("ShaderNodeAttribute")
     lips.attribute_name = LIPS_ATTRIBUTE
@@ -148,17 +195,12 @@ def _skin(nodes: Any, links: Any, bsdf: Any) -> None:
     to_inside.inputs[7].default_value = MOUTH_INSIDE_COLOUR
     links.new(to_lips.outputs[2], to_inside.inputs[6])
     links.new(inside.outputs["Fac"], to_inside.inputs[0])
-    brows = nodes.new("ShaderNodeAttribute")
-    brows.attribute_name = BROWS_ATTRIBUTE
-    brow_amount = nodes.new("ShaderNodeMath")
-    brow_amount.operation = "MULTIPLY"
-    brow_amount.inputs[1].default_value = 0.8
-    links.new(brows.outputs["Fac"], brow_amount.inputs[0])
+    brow_amount = _brow_mask(nodes, links, data)
     to_brows = nodes.new("ShaderNodeMix")
     to_brows.data_type = "RGBA"
     to_brows.inputs[7].default_value = BROWS_COLOUR
     links.new(to_inside.outputs[2], to_brows.inputs[6])
-    links.new(brow_amount.outputs[0], to_brows.inputs[0])
+    links.new(brow_amount, to_brows.inputs[0])
     links.new(to_brows.outputs[2], bsdf.inputs["Base Color"])
     # a little less shine on the lips' edge than on the lips, more than on the skin
     rough = nodes.new("ShaderNodeMapRange")

@@ -51,7 +51,9 @@ class HeadMeshData:
     materials: tuple[str, ...]    # skin, tongue, teeth, eye
     channels: tuple[str, ...]     # the 52 ARKit names in Apple's order
     key_offsets: np.ndarray       # float32 [52, V, 3]
-    vertex_weights: dict[str, np.ndarray]  # float32 [V] masks for the material (lips, mouth_inside, brows)
+    vertex_weights: dict[str, np.ndarray]  # float32 [V] masks for the material (lips, mouth_inside)
+    eye_centres: np.ndarray       # float32 [2, 3] left (+x), right eyeball centre
+    eye_radius: float
 
     @property
     def polygons(self) -> list[tuple[int, ...]]:
@@ -92,8 +94,9 @@ def mesh_data_from_arrays(arrays: dict[str, np.ndarray]) -> HeadMeshData:
             vertex_weights={
                 "lips": np.asarray(arrays["lips_weight"], dtype=np.float32) / 255.0,
                 "mouth_inside": np.asarray(arrays["mouth_inside_weight"], dtype=np.float32) / 255.0,
-                "brows": np.asarray(arrays["brow_weight"], dtype=np.float32) / 255.0,
             },
+            eye_centres=np.asarray(arrays["eye_centres"], dtype=np.float32),
+            eye_radius=float(arrays["eye_radius"]),
         )
     except (KeyError, IndexError) as err:
         raise ValueError(f"reference head file is incomplete or corrupt: {err}") from err
