@@ -82,7 +82,9 @@ def synthesize(text: str, emotion: np.ndarray | str = "neutral", voice: str | No
     line_emotion = _emotion_vector(emotion)
     chosen = find_voice(voice)
     sentences = text_mod.prepare(text, line_emotion, english=chosen.english)
-    rng = np.random.default_rng(seed)
+    if seed is not None and not isinstance(seed, (int, np.integer)):
+        raise BadInput(f"seed must be a whole number, got {seed!r}")
+    rng = np.random.default_rng(None if seed is None else int(seed) % 2 ** 64)   # negative seeds too
     espeak_seed = 0 if seed is None else int(seed) % (2 ** 31)
 
     chunks: list[engines.Chunk] = []

@@ -87,6 +87,9 @@ def list_voices() -> list[VoiceInfo]:
 
 def find_voice(name: str | None) -> Voice:
     """The voice called name (None = the default); NotInstalled lists what there is."""
+    if name is not None and not isinstance(name, str):
+        from ..errors import BadInput
+        raise BadInput(f"voice must be a name, got {type(name).__name__}")
     wanted = (name or DEFAULT_VOICE).strip().lower()
     voices = _all()
     for v in voices:

@@ -66,3 +66,10 @@ def test_cancel_is_checked_between_sentences():
     with pytest.raises(Cancelled):
         speech.synthesize("One. Two. Three. Four.", voice="espeak-en-us", cancel=cancel)
     assert len(calls) == 3
+
+
+def test_any_whole_seed_works_and_others_are_refused():
+    assert speech.synthesize("Hi.", voice="espeak-en-us", seed=-5).duration > 0
+    assert speech.synthesize("Hi.", seed=-5).duration > 0
+    with pytest.raises(BadInput, match="seed"):
+        speech.synthesize("Hi.", seed=1.5)  # type: ignore[arg-type]
