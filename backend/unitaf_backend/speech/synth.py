@@ -79,11 +79,11 @@ def synthesize(text: str, emotion: np.ndarray | str = "neutral", voice: str | No
     """Speak text. ``emotion`` is the line's emotion (a vector or NAME[:INTENSITY]); inline tags like
     ``[sad:0.5]`` change it per sentence. ``seed`` fixes Piper's noise (None = random).
     ``cancel()`` is asked before each sentence; True raises Cancelled."""
+    if seed is not None and not isinstance(seed, (int, np.integer)):
+        raise BadInput(f"seed must be a whole number, got {seed!r}")
     line_emotion = _emotion_vector(emotion)
     chosen = find_voice(voice)
     sentences = text_mod.prepare(text, line_emotion, english=chosen.english)
-    if seed is not None and not isinstance(seed, (int, np.integer)):
-        raise BadInput(f"seed must be a whole number, got {seed!r}")
     rng = np.random.default_rng(None if seed is None else int(seed) % 2 ** 64)   # negative seeds too
     espeak_seed = 0 if seed is None else int(seed) % (2 ** 31)
 
