@@ -289,6 +289,9 @@ class HttpBackend:
             if reply.status == 404:
                 raise BackendError(f"the backend at {endpoint.url} no longer knows this job (it was restarted, "
                                    "or the job was removed); try again")
+            if reply.status == 503:          # too many requests at this moment: ask again shortly
+                _sleep_unless_cancelled(_retry_after(reply), cancel)
+                continue
             _raise_for_status(reply)
             status = reply.json()
 

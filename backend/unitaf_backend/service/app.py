@@ -84,6 +84,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     app.add_middleware(
         GuardMiddleware, token=config.token, loopback_only=is_loopback(config.host),
         max_json_bytes=limits.max_json_bytes, max_upload_bytes=limits.max_upload_bytes,
+        max_in_flight=limits.max_requests, body_timeout_s=limits.body_timeout_s,
     )
 
     # ---- errors: always one JSON line {"error": ...} ----------------------------------------------

@@ -19,7 +19,9 @@ class Limits:
     max_kept_results: int = 32              # finished jobs kept for their result, oldest dropped first
     result_ttl_s: float = 600.0             # a finished job is dropped this long after it ended
     max_wait_s: float = 30.0                # longest long-poll a client may ask for
-    max_connections: int = 64               # open connections/requests; beyond that uvicorn answers 503
+    max_requests: int = 64                  # requests being handled at once; beyond that: 503 JSON
+    max_connections: int = 128              # open connections; beyond that uvicorn itself answers 503
+    body_timeout_s: float = 30.0            # a request body that stalls this long: 408
     keep_alive_s: int = 5                   # idle keep-alive connections are closed after this long
 
     def as_dict(self) -> dict:

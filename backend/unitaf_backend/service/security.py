@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 
@@ -61,21 +62,44 @@ class BodyTooLarge(HTTPException):
         super().__init__(status_code=413, detail=f"request body is larger than the limit of {limit} bytes")
 
 
-class GuardMiddleware:
-    """Pure ASGI middleware in front of every route: token, host/origin and body-size checks."""
+class BodyTimeout(HTTPException):
+    """The client stopped sending its body part way; rendered as a 408 JSON error."""
 
-    def __init__(self, app: ASGIApp, *, token: str | None, loopback_only: bool,
-                 max_json_bytes: int, max_upload_bytes: int) -> None:
+    def __init__(self, seconds: float) -> None:
+        super().__init__(status_code=408, detail=f"the request body stalled for more than {seconds:g} s",
+                         headers={"Connection": "close"})
+
+
+class GuardMiddleware:
+    """Pure ASGI middleware in front of every route: request count, token, host/origin, body size and
+    body stall checks. Every refusal is a JSON error."""
+
+    def __init__(self, app: ASGIApp, *, token: str | None, loopback_only: bool, max_json_bytes: int,
+                 max_upload_bytes: int, max_in_flight: int, body_timeout_s: float) -> None:
         self.app = app
         self.token = token
         self.loopback_only = loopback_only
         self.max_json_bytes = max_json_bytes
         self.max_upload_bytes = max_upload_bytes
+        self.max_in_flight = max_in_flight
+        self.body_timeout_s = body_timeout_s
+        self.in_flight = 0              # one event loop: no lock needed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.in_flight >= self.max_in_flight:
+            await JSONResponse({"error": f"the backend is handling {self.in_flight} requests already; "
+                                         "try again shortly"}, 503, headers={"Retry-After": "1"})(scope, receive, send)
+            return
+        self.in_flight += 1
+        try:
+            await self._guarded(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         refusal = self._refusal(headers)
         if refusal is not None:
@@ -92,7 +116,7 @@ class GuardMiddleware:
                 await JSONResponse({"error": BodyTooLarge(limit).detail}, 413,
                                    headers={"Connection": "close"})(scope, receive, send)
                 return
-        await self.app(scope, _counting_receive(receive, limit), send)
+        await self.app(scope, _guarded_receive(receive, limit, self.body_timeout_s), send)
 
     def _refusal(self, headers: dict[str, str]) -> tuple[int, str, dict[str, str]] | None:
         if self.loopback_only:
@@ -109,16 +133,27 @@ class GuardMiddleware:
         return None
 
 
-def _counting_receive(receive: Receive, limit: int) -> Receive:
+def _guarded_receive(receive: Receive, limit: int, timeout_s: float) -> Receive:
+    """Counts the body against its limit, and gives up on a body that stalls (only while it is incomplete:
+    afterwards `receive` just waits for a disconnect, which may take as long as it likes)."""
     received = 0
+    complete = False
 
     async def wrapped() -> Message:
-        nonlocal received
-        message = await receive()
+        nonlocal received, complete
+        if complete:
+            return await receive()
+        try:
+            message = await asyncio.wait_for(receive(), timeout=timeout_s)
+        except TimeoutError:
+            raise BodyTimeout(timeout_s) from None
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             if received > limit:
                 raise BodyTooLarge(limit)
+            complete = not message.get("more_body", False)
+        else:
+            complete = True
         return message
 
     return wrapped
