@@ -70,3 +70,14 @@ def test_settings_change_piper_speech():
     fast = speech.synthesize("A short line to speak.", settings=VoiceSettings(rate=1.4))
     assert slow.duration > fast.duration * 1.4
     assert slow.timeline.phones[-1].end == pytest.approx(slow.duration, abs=1e-9)
+
+
+def test_pitch_range_widens_and_narrows_intonation():
+    def spread(s: speech.Speech) -> float:
+        f0 = s.prosody.f0[s.prosody.f0 > 0]
+        return float(np.std(np.log2(f0)))
+
+    text = "Really? I had no idea you were coming home so soon!"
+    narrow = speech.synthesize(text, settings=VoiceSettings(pitch_range=0.5))
+    wide = speech.synthesize(text, settings=VoiceSettings(pitch_range=1.6))
+    assert spread(wide) > 1.3 * spread(narrow)
