@@ -496,23 +496,50 @@ def blender_quiet() -> Iterator[None]:
         os.close(devnull)
 
 
-def finish_audio(sound_names: list[str], scene: Any, pack: bool) -> None:
-    """Point the new sounds at their WAVs relative to the saved .blend (or pack them)."""
-    import bpy
+def pack_sounds(sound_names: list[str], scene: Any) -> None:
+    """Pack the new lines' audio into the .blend (--pack-audio)."""
     strips = {s.name: s for s in sound_strips(scene)}
     for name in sound_names:
         strip = strips.get(name)
-        if strip is None or strip.sound is None:
+        if strip is not None and strip.sound is not None and strip.sound.packed_file is None:
+            strip.sound.pack()
+
+
+def make_sounds_relative(sound_names: list[str], scene: Any) -> bool:
+    """Point the new sounds at their WAVs relative to the saved .blend; True when a path changed."""
+    import bpy
+    changed = False
+    strips = {s.name: s for s in sound_strips(scene)}
+    for name in sound_names:
+        strip = strips.get(name)
+        sound = None if strip is None else strip.sound
+        if sound is None or sound.packed_file is not None or sound.filepath.startswith("//"):
             continue
-        sound = strip.sound
+        try:
+            sound.filepath = bpy.path.relpath(bpy.path.abspath(sound.filepath))
+            changed = True
+        except ValueError:      # another drive on Windows: keep the absolute path
+            pass
+    return changed
+
+
+def save_blend(save_path: str, sound_names: list[str], scene: Any, pack: bool) -> None:
+    """Save as `save_path` (Blender keeps the file it replaces as .blend1), with the new audio relative."""
+    import bpy
+    os.makedirs(os.path.dirname(save_path) or ".", exist_ok=True)
+    with blender_quiet():
         if pack:
-            if sound.packed_file is None:
-                sound.pack()
-        elif not sound.filepath.startswith("//"):
+            pack_sounds(sound_names, scene)
+        bpy.ops.wm.save_as_mainfile(filepath=save_path)     # relative paths are remapped to the new folder
+        if make_sounds_relative(sound_names, scene):
+            # Store the now relative paths; this second write of our own output needs no backup copy.
+            prefs: Any = bpy.context.preferences
+            paths = prefs.filepaths
+            versions, paths.save_version = paths.save_version, 0
             try:
-                sound.filepath = bpy.path.relpath(bpy.path.abspath(sound.filepath))
-            except ValueError:      # another drive on Windows: keep the absolute path
-                pass
+                bpy.ops.wm.save_mainfile()
+            finally:
+                paths.save_version = versions
 
 
 # ---------------------------------------------------------------------------------------------- the run
@@ -603,11 +630,7 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None,
     if ends and max(ends) > scene.frame_end:
         scene.frame_end = max(ends)
     try:
-        os.makedirs(os.path.dirname(save_path) or ".", exist_ok=True)
-        with blender_quiet():
-            bpy.ops.wm.save_as_mainfile(filepath=save_path)     # relative paths are remapped to the new folder
-            finish_audio(sounds, scene, opts.pack_audio)
-            bpy.ops.wm.save_mainfile()
+        save_blend(save_path, sounds, scene, opts.pack_audio)
     except (OSError, RuntimeError) as exc:
         raise SaveError(f"could not save {save_path}: {exc}") from None
     return BatchReport(outcomes=[outcomes[r] for r in sorted(outcomes)], wall_s=time.perf_counter() - t0,
