@@ -20,6 +20,7 @@ class Served:
     proc: subprocess.Popen
     port: int
     token: str | None
+    ready_line: str
 
     @property
     def url(self) -> str:
@@ -59,7 +60,7 @@ def start_server(*args: str, token: str | None = None) -> Served:
         proc.kill()
         raise RuntimeError(f"no ready line: {line!r}; stderr: {proc.stderr.read() if proc.stderr else ''}")
     fields = dict(f.split("=", 1) for f in line.split()[1:])
-    served = Served(proc, int(fields["port"]), token)
+    served = Served(proc, int(fields["port"]), token, line.strip())
     # drain stderr so the server never blocks on a full pipe
     threading.Thread(target=lambda: proc.stderr and proc.stderr.read(), daemon=True).start()
     return served

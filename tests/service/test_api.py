@@ -38,7 +38,10 @@ def api(server):
         assert client.get("/v1/health").json()["status"] == "ok"
 
 
-def test_health(api):
+def test_ready_line_and_health(server, api):
+    fields = dict(f.split("=", 1) for f in server.ready_line.split()[1:])
+    assert server.ready_line.startswith("UNITAF_READY ") and fields["host"] == "127.0.0.1"
+    assert fields["port"] == str(server.port) and fields["version"] == __version__ and fields["api"] == "1"
     body = api.get("/v1/health").json()
     assert body["version"] == __version__ and body["api_version"] == 1 and body["wire_version"] == 1
 

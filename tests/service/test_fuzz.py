@@ -105,11 +105,23 @@ def other_request(draw: st.DrawFn) -> dict:
     return {"method": method, "url": path, "content": draw(st.binary(max_size=50))}
 
 
+printable = st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), max_size=20)
+odd_headers = st.one_of(
+    st.just({}), st.just({}), st.just({}), st.just({}),
+    st.builds(lambda h: {"Host": h}, printable), st.builds(lambda o: {"Origin": o}, printable),
+    st.builds(lambda a: {"Authorization": a}, printable),
+)
+
+
 @st.composite
 def any_request(draw: st.DrawFn) -> dict:
     maker = draw(st.sampled_from([speak_request, speak_request, animate_request, animate_request, job_request,
                                   other_request]))
-    return maker(draw)
+    request = maker(draw)
+    extra = draw(odd_headers)
+    if extra:
+        request["headers"] = {**request.get("headers", {}), **extra}
+    return request
 
 
 @pytest.fixture(scope="module")
