@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from . import __version__
@@ -48,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     except UnitafError as err:
         print(f"unitaf {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader went away (e.g. `unitaf speak --list-voices | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print(f"unitaf {args.command}: interrupted", file=sys.stderr)
         return 130
