@@ -107,7 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", action="append",
                    help="URL of a running `unitaf serve` (implies --backend http); repeat it to spread the lines "
                         "over several services (one worker each unless --workers says otherwise)")
-    p.add_argument("--token", help="access token for a remote service")
+    p.add_argument("--token", default=os.environ.get("UNITAF_TOKEN") or None,
+                   help="access token for a remote service (default: $UNITAF_TOKEN, which keeps it out of "
+                        "the process list)")
     p.add_argument("--backend-python",
                    help="interpreter of a UniTAF install, to start a local service (--backend http, no --url)")
     p.add_argument("--audio-dir", help="folder for the WAV files (default: unitaf_audio/ beside --save)")
