@@ -88,7 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("blend", nargs="?", help="the .blend to open (plain Python; in Blender, the open file)")
     p.add_argument("--dialogue", required=True, help="the dialogue file, .csv (with a header row) or .json")
-    p.add_argument("--save", required=True, help="where to save the result (may be the file that was opened)")
+    p.add_argument("--save", help="where to save the result (may be the file that was opened)")
+    p.add_argument("--check", action="store_true",
+                   help="only check the dialogue against the scene (rows, objects, WAV files): no backend, "
+                        "nothing saved")
     p.add_argument("--object", help="target object for rows whose 'object' cell is empty")
     p.add_argument("--replace", action="store_true",
                    help="first remove what earlier batch runs made for the dialogue's objects "
@@ -137,16 +140,17 @@ class BatchOptions:
     audio_dir: str | None = None
     pack_audio: bool = False
     report: str | None = None
+    check: bool = False
 
     @staticmethod
     def from_args(ns: argparse.Namespace) -> BatchOptions:
         return BatchOptions(
-            dialogue=ns.dialogue, save=ns.save, blend=ns.blend, object=ns.object, replace=ns.replace,
+            dialogue=ns.dialogue, save=ns.save or "", blend=ns.blend, object=ns.object, replace=ns.replace,
             gap=ns.gap, mode=ns.mode, seed=ns.seed, workers=ns.workers or max(1, len(ns.url or ())),
             overlap=not ns.no_overlap, backend="http" if ns.url else ns.backend, urls=tuple(ns.url or ()),
             token=ns.token,
             backend_python=ns.backend_python,
-            audio_dir=ns.audio_dir, pack_audio=ns.pack_audio, report=ns.report,
+            audio_dir=ns.audio_dir, pack_audio=ns.pack_audio, report=ns.report, check=ns.check,
         )
 
 
@@ -173,6 +177,7 @@ class BatchReport:
     saved: str
     removed: int = 0                # earlier batch results removed by --replace
     interrupted: bool = False       # Ctrl-C: the lines that landed were saved, the rest not run
+    checked_only: bool = False      # --check: rows were checked, nothing was spoken or saved
 
     @property
     def landed(self) -> list[LineOutcome]:
@@ -202,6 +207,9 @@ class BatchReport:
 
     def summary(self) -> str:
         n, bad = len(self.outcomes), self.failed
+        if self.checked_only:
+            rows = ", ".join(str(o.row) for o in bad)
+            return f"{n - len(bad)} of {n} rows are fine" + (f", {len(bad)} not (row(s) {rows})" if bad else "")
         per_min = 60.0 * len(self.landed) / self.wall_s if self.wall_s > 0 else 0.0
         speed = self.audio_s / self.wall_s if self.wall_s > 0 else 0.0
         head = f"{len(self.landed)} of {n} lines landed"
@@ -546,21 +554,43 @@ def save_blend(save_path: str, sound_names: list[str], scene: Any, pack: bool) -
 
 # ---------------------------------------------------------------------------------------------- the run
 
-def run_batch(opts: BatchOptions, out: TextIO | None = None,
-              open_backend: Callable[[], Backend] | None = None) -> BatchReport:
-    """Open (if asked), speak every line, save. Raises DialogueError/BackendError when it cannot start."""
+def open_scene(opts: BatchOptions) -> Any:
+    """Open the .blend named on the command line (plain Python); inside Blender, the open file's scene."""
     import bpy
-
-    from .blender.apply import apply_face_result
-
-    stream = out or sys.stdout
-    t0 = time.perf_counter()
     if opts.blend:
         if not os.path.isfile(opts.blend):
             raise DialogueError(f".blend file not found: {opts.blend}")
         with blender_quiet():
             bpy.ops.wm.open_mainfile(filepath=os.path.abspath(opts.blend), load_ui=False)
-    scene: Any = bpy.context.scene
+    return bpy.context.scene
+
+
+def check_dialogue(opts: BatchOptions, out: TextIO | None = None) -> BatchReport:
+    """--check: every row checked against the scene, without a backend; nothing is changed or saved."""
+    t0 = time.perf_counter()
+    open_scene(opts)
+    dialogue = read_dialogue(opts.dialogue, default_object=opts.object)
+    progress = Progress(dialogue.n_rows, out or sys.stdout)
+    errors = {name: check_target(name) for name in {ln.object for ln in dialogue.lines}}
+    outcomes = [LineOutcome(p.row, "", "", ok=False, message=p.message) for p in dialogue.problems]
+    for ln in dialogue.lines:
+        err = errors[ln.object]
+        outcomes.append(LineOutcome(ln.row, ln.object, ln.label, ok=err is None, message=err or ""))
+    outcomes.sort(key=lambda o: o.row)
+    for o in outcomes:
+        progress.step(f"row {o.row}: {'ok' if o.ok else 'FAILED: ' + o.message}")
+    progress.close()
+    return BatchReport(outcomes=outcomes, wall_s=time.perf_counter() - t0, saved="", checked_only=True)
+
+
+def run_batch(opts: BatchOptions, out: TextIO | None = None,
+              open_backend: Callable[[], Backend] | None = None) -> BatchReport:
+    """Open (if asked), speak every line, save. Raises DialogueError/BackendError when it cannot start."""
+    from .blender.apply import apply_face_result
+
+    stream = out or sys.stdout
+    t0 = time.perf_counter()
+    scene: Any = open_scene(opts)
     dialogue: Dialogue = read_dialogue(opts.dialogue, default_object=opts.object)
     fps = scene_fps(scene)
     save_path = os.path.abspath(opts.save)
@@ -676,13 +706,16 @@ def _line_name(line: DialogueLine) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args, _in_blender = script_args(sys.argv if argv is None else argv)
-    ns = build_parser().parse_args(args)
+    parser = build_parser()
+    ns = parser.parse_args(args)
+    if not ns.save and not ns.check:
+        parser.error("--save is required (or --check to only check the dialogue)")
     opts = BatchOptions.from_args(ns)
     if opts.workers < 1:
         print("batch: --workers must be at least 1", file=sys.stderr)
         return EXIT_CANNOT_RUN
     try:
-        report = run_batch(opts)
+        report = check_dialogue(opts) if opts.check else run_batch(opts)
     except (DialogueError, BackendError, SaveError) as exc:
         print(f"batch: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN

@@ -232,3 +232,17 @@ def test_a_run_that_cannot_start_says_why_and_writes_nothing(tmp_path):
     proc = run_batch(str(scene), "--dialogue", str(tmp_path / "bad.csv"), "--save", str(out))
     assert proc.returncode == 2 and "unknown column(s) in the header: speaker, line" in proc.stderr
     assert not out.exists()
+
+
+def test_check_reports_bad_rows_without_a_backend_or_saving(first_run):
+    d = first_run[0]
+    lines = (d / "lines.csv").read_text().splitlines()
+    lines[2] = lines[2].replace("Bob,", "Nobody,", 1)                  # row 2: no such object
+    (d / "check.csv").write_text("\n".join(lines) + "\n")
+    before = (d / "scene.blend").stat().st_mtime_ns
+    proc = run_batch(str(d / "scene.blend"), "--dialogue", str(d / "check.csv"), "--check")
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "row 2: FAILED: no object named 'Nobody' in the scene" in proc.stdout
+    assert "row 7: FAILED: unknown emotion 'furious'" in proc.stdout
+    assert "8 of 10 rows are fine, 2 not (row(s) 2, 7)" in proc.stdout
+    assert (d / "scene.blend").stat().st_mtime_ns == before
