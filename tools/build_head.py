@@ -15,13 +15,16 @@ What the build does (docs/head.md has the file format):
      radius, gaze along the face's forward axis, the right eye the exact mirror of the left one); the
      eyeLook targets become rigid rotations of those eyeballs, fitted to what the targets do to the
      helper eyes;
-  3. turns the 52 targets into sparse offsets in ARKit order, with three clean-ups of the source:
-     the teeth move only with the jaw keys (the source shakes them by 0.01 mm in mouthFunnel), a key
+  3. turns the 52 targets into sparse offsets in ARKit order, with these clean-ups of the source:
+     the teeth move only with the jaw keys (the source shakes them by 0.1 mm in mouthFunnel), a key
      that belongs to one eye moves nothing on the other half of the face (the source moves a few hidden
-     eye-socket vertices of the other eye), and offsets of vertices outside the cut are dropped
-     (at most 0.01 mm, under the chin);
-  4. converts to Blender's frame (metres, Z up, the face looking along -Y, origin at the neck cut);
-  5. writes the arrays into an uncompressed .npz with fixed zip dates, so that a re-run gives the same
+     eye-socket vertices of the other eye), offsets of vertices outside the cut are dropped (0.1 mm,
+     under the chin), and every key is averaged with its mirror twin's mirror image so left and right
+     mirror each other exactly (the source is off by up to 2.2 mm);
+  4. puts the open rim at the bottom of the neck onto the cut plane, samples the lips and inside-mouth
+     UV masks per vertex, and finds the mouth landmarks and anatomical regions on the neutral mesh;
+  5. converts to Blender's frame (metres, Z up, the face looking along -Y, origin at the neck cut);
+  6. writes the arrays into an uncompressed .npz with fixed zip dates, so that a re-run gives the same
      bytes.
 
 Everything is deterministic: fixed dtypes, sorted orders, no clocks, no randomness.
