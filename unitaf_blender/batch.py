@@ -601,7 +601,11 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None,
     interrupted = False
     synth = Synthesizer(open_backend or backend_opener(opts), workers=opts.workers, overlap=opts.overlap)
     try:
-        info = synth.warm_up()
+        try:
+            info = synth.warm_up()
+        except BackendError as exc:
+            hint = "" if opts.urls or opts.backend_python else " (batch: --backend-python PATH or --url URL)"
+            raise BackendError(f"{exc}{hint}") from None
         progress.line(f"UniTAF batch: {dialogue.n_rows} rows from {opts.dialogue}, "
                       f"backend {info.get('name', info.get('kind', 'ready'))}, {fps:g} fps")
 
