@@ -1,5 +1,5 @@
 """docs/openapi.json is the app's own OpenAPI document, regenerated when the API changes; the service's
-repeated constants agree with the pipeline's."""
+repeated constants and limits agree with the pipeline's stages."""
 
 from __future__ import annotations
 
@@ -21,3 +21,11 @@ def test_openapi_document_is_current():
 
 def test_service_fps_range_is_the_pipelines():
     assert (schemas.MIN_FPS, schemas.MAX_FPS) == (pipeline.MIN_FPS, pipeline.MAX_FPS)
+
+
+def test_service_text_limits_fit_the_stages():
+    from unitaf_backend.a2f.audio_path import MAX_TRANSCRIPT_CHARS
+    from unitaf_backend.service.config import Limits
+    from unitaf_backend.speech import MAX_CHARS
+
+    assert Limits().max_text_chars <= MAX_CHARS and Limits().max_transcript_chars <= MAX_TRANSCRIPT_CHARS

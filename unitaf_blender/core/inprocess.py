@@ -75,7 +75,8 @@ class InProcessBackend:
 
         def build() -> Any:
             if request.transcript is not None:
-                check_text(request.transcript, "transcript", self._limits.max_text_chars, required=False)
+                check_text(request.transcript, "transcript", self._limits.max_transcript_chars,
+                           required=False)
             spec = emotion_spec(request.emotion, request.intensity)
             audio, rate = decode_audio(request.wav_bytes, self._limits.max_audio_seconds)
             return ub.pipeline.AnimateRequest(

@@ -175,7 +175,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
             raise HTTPException(415, "send the recording as multipart/form-data (field 'audio') or as a raw "
                                      "body with Content-Type: audio/wav")
         if options.transcript is not None:
-            check_text(options.transcript, "transcript", limits.max_text_chars, required=False)
+            check_text(options.transcript, "transcript", limits.max_transcript_chars, required=False)
         spec = emotion_spec(options.emotion, options.intensity)
         audio, rate = await run_in_threadpool(decode_audio, data, limits.max_audio_seconds)
         pipeline = await run_in_threadpool(load_pipeline)

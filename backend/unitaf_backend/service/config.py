@@ -9,7 +9,8 @@ API_VERSION = 1                 # bumped on any incompatible change of the /v1 r
 
 @dataclass(frozen=True)
 class Limits:
-    max_text_chars: int = 10_000            # one speak request's text (and an animate transcript)
+    max_text_chars: int = 5_000             # one speak request's text (speech.MAX_CHARS; a test checks)
+    max_transcript_chars: int = 20_000      # an animate transcript (a2f's limit; a test checks)
     max_json_bytes: int = 256 * 1024        # body of a JSON request
     max_upload_bytes: int = 64 * 1024 * 1024  # body of an animate request (the WAV)
     max_audio_seconds: float = 600.0        # length of an uploaded recording
@@ -27,6 +28,7 @@ class Limits:
     def as_dict(self) -> dict:
         return {
             "max_text_chars": self.max_text_chars,
+            "max_transcript_chars": self.max_transcript_chars,
             "max_json_bytes": self.max_json_bytes,
             "max_upload_bytes": self.max_upload_bytes,
             "max_audio_seconds": self.max_audio_seconds,
