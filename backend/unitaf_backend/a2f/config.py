@@ -47,21 +47,21 @@ class A2FConfig:
     crop_frames: int = 160              # random 3.2 s crops at model_fps
     stage1_steps: int = 1000
     stage1_lr: float = 2e-3
-    stage2_steps: int = 4000
+    stage2_steps: int = 10000
     stage2_lr: float = 1e-3
     weight_decay: float = 1e-4
     grad_clip: float = 1.0
     # face loss = w_weights * weight-space MSE + w_vertex * mouth-state-aware vertex loss + w_velocity * velocity
     w_weights: float = 1.0
-    key_channel_weight: float = 3.0     # jawOpen, mouthClose, mouthRollLower... vs the other channels
-    w_vertex: float = 1.0
-    w_velocity: float = 0.5
+    key_channel_weight: float = 5.0     # jawOpen, mouthClose, mouthRollLower... vs the other channels
+    w_vertex: float = 5.0
+    w_velocity: float = 1.0
     # feature-consistency term in stage 2 keeps the adapter's output in the encoder's space
     w_feature: float = 0.1
     # the paper's mouth-state weights: w = base + gain * (openness - 0.5)^2
     mouth_weight_base: float = 0.1
     mouth_weight_gain: float = 3.0
-    eval_every: int = 500
+    eval_every: int = 1000
     checkpoint_every: int = 500
     num_threads: int = 0                # 0 = torch's default
 
