@@ -50,8 +50,8 @@ def animate_recording(req: AnimateRequest, progress: Progress | None = None,
         raise BadInput(f"the transcript is too long ({len(transcript)} characters; at most {MAX_TRANSCRIPT_CHARS})")
     mode = resolve_mode(req.mode)
     if mode == "rules" and transcript is None:
-        raise BadInput("rules mode needs the recording's transcript (--transcript); without one, "
-                       "use the neural mode (trained A2F weights)")
+        why = "rules mode" if req.mode == "rules" else "without trained A2F weights (see docs/model_card.md), this"
+        raise BadInput(f"{why} needs the recording's transcript (--transcript)")
     duration = len(audio) / req.sample_rate
 
     _step(progress, cancel, 0.0, "encoder")
