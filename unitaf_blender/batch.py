@@ -486,6 +486,14 @@ def check_target(name: str) -> str | None:
     return None
 
 
+def _flush_c_stdio() -> None:
+    try:
+        import ctypes
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError, TypeError):     # no C library handle here (e.g. Windows): skip
+        pass
+
+
 @contextlib.contextmanager
 def blender_quiet() -> Iterator[None]:
     """Hide what Blender itself prints to stdout ("Info: Saved ...", "Read blend ...") so the batch's own
@@ -501,6 +509,7 @@ def blender_quiet() -> Iterator[None]:
         os.dup2(devnull, 1)
         yield
     finally:
+        _flush_c_stdio()        # what C code buffered while hidden must not come out afterwards
         os.dup2(saved, 1)
         os.close(saved)
         os.close(devnull)
