@@ -96,7 +96,7 @@ def make_batch(corpus: Corpus, indices: list[int], crop: int, rng: np.random.Gen
         tgt[k, :n] = corpus.target[off: off + n]
         mask[k, :n] = True
         emo[k] = it.emotion
-        if has_tts:
+        if has_tts and it.tts is not None:
             # TTS frames for model frames [start, start + n): the first one at start / model_fps seconds
             ratio = tts_fps / model_fps
             t0 = start * ratio
