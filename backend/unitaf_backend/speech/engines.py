@@ -290,18 +290,23 @@ def piper_sentence(model: PiperModel, text: str, style: Style, settings: VoiceSe
     features = np.concatenate(feature_parts)
     # words: eSpeak's word events on the same text, matched to these phones
     _, events, _ = espeak_lib.synthesize(text, cfg.espeak_voice)
-    words, reference = espeak_words(text, events, cfg.espeak_voice)
-    if words:
-        _assign_words(phones, reference, len(words))
-    else:
-        words = [text]
-        for p in phones:
-            p.word = -1 if p.symbol == SILENCE else 0
-    words = _compact_words(phones, words)
+    words = _words_of(phones, text, events, cfg.espeak_voice)
     if reshape:
         audio, features = _apply_pitch(audio, features, phones, style, model.sample_rate)
     audio = audio * np.float32(10.0 ** (style.gain_db / 20.0))
     return Chunk(audio=audio.astype(np.float32), phones=phones, words=words, features=features)
+
+
+def _words_of(phones: list[LocalPhone], text: str, events: list, voice: str) -> list[str]:
+    """The sentence's words from eSpeak's word events, each phone tagged with its word's index."""
+    words, reference = espeak_words(text, events, voice)
+    if words:
+        _assign_words(phones, reference, len(words))
+    else:  # no word events: the whole sentence is one word
+        words = [text]
+        for p in phones:
+            p.word = -1 if p.symbol == SILENCE else 0
+    return _compact_words(phones, words)
 
 
 # --- eSpeak NG --------------------------------------------------------------------------------------------
@@ -332,13 +337,6 @@ def espeak_sentence(identifier: str, text: str, style: Style, seed: int) -> tupl
     covered = phones[-1].end if phones else 0
     if covered < length:
         _append(phones, SILENCE, 0, length - covered, -1)
-    words, reference = espeak_words(text, events, identifier)
-    if words:
-        _assign_words(phones, reference, len(words))
-    else:
-        words = [text]
-        for p in phones:
-            p.word = -1 if p.symbol == SILENCE else 0
-    words = _compact_words(phones, words)
+    words = _words_of(phones, text, events, identifier)
     padded *= np.float32(ESPEAK_GAIN * 10.0 ** (style.gain_db / 20.0))
     return Chunk(audio=padded, phones=phones, words=words, features=None), sample_rate
