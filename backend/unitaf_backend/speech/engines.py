@@ -297,7 +297,7 @@ def piper_sentence(model: PiperModel, text: str, style: Style, settings: VoiceSe
     return Chunk(audio=audio.astype(np.float32), phones=phones, words=words, features=features)
 
 
-def _words_of(phones: list[LocalPhone], text: str, events: list, voice: str) -> list[str]:
+def _words_of(phones: list[LocalPhone], text: str, events: list[espeak_lib.EspeakEvent], voice: str) -> list[str]:
     """The sentence's words from eSpeak's word events, each phone tagged with its word's index."""
     words, reference = espeak_words(text, events, voice)
     if words:
