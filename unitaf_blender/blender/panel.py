@@ -22,12 +22,22 @@ class UNITAF_UL_mapping(bpy.types.UIList):
         row.prop(item, "source", text="")
 
 
-class UNITAF_PT_main(bpy.types.Panel):
-    bl_label = "UniTAF Speech"
-    bl_idname = "UNITAF_PT_main"
+class _SidebarPanel(bpy.types.Panel):
+    """Where every UniTAF panel lives: the 3D view's sidebar, tab "UniTAF"."""
+
     bl_space_type = "VIEW_3D"
     bl_region_type = "UI"
     bl_category = "UniTAF"
+
+
+class _SubPanel(_SidebarPanel):
+    bl_parent_id = "UNITAF_PT_main"
+    bl_options = {"DEFAULT_CLOSED"}
+
+
+class UNITAF_PT_main(_SidebarPanel):
+    bl_label = "UniTAF Speech"
+    bl_idname = "UNITAF_PT_main"
 
     def draw(self, context: Any) -> None:
         layout = self.layout
@@ -78,14 +88,9 @@ class UNITAF_PT_main(bpy.types.Panel):
             layout.label(text=s.last_result, icon="CHECKMARK")
 
 
-class UNITAF_PT_mapping(bpy.types.Panel):
+class UNITAF_PT_mapping(_SubPanel):
     bl_label = "Channel Mapping"
     bl_idname = "UNITAF_PT_mapping"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "UniTAF"
-    bl_parent_id = "UNITAF_PT_main"
-    bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context: Any) -> None:
         layout = self.layout
@@ -112,14 +117,9 @@ class UNITAF_PT_mapping(bpy.types.Panel):
             layout.template_list("UNITAF_UL_mapping", "", s, "mapping_rows", s, "mapping_index", rows=8)
 
 
-class UNITAF_PT_demo(bpy.types.Panel):
+class UNITAF_PT_demo(_SubPanel):
     bl_label = "Demo Head"
     bl_idname = "UNITAF_PT_demo"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "UniTAF"
-    bl_parent_id = "UNITAF_PT_main"
-    bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context: Any) -> None:
         if self.layout is not None:
