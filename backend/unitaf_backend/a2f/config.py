@@ -111,3 +111,21 @@ def load_config(preset: str = "cpu", path: str | Path | None = None) -> A2FConfi
     if not isinstance(overrides, dict):
         raise BadInput(f"A2F config {path} must be a JSON object")
     return replace(cfg, **A2FConfig.from_dict({**cfg.to_dict(), **overrides}).to_dict())
+
+
+# --- the training corpus: how many sentences each voice family speaks (a2f/corpus.py makes it) ---
+@dataclass(frozen=True)
+class CorpusSpec:
+    piper_sentences: int = 2400
+    espeak_sentences: int = 1600
+    val_fraction: float = 0.03
+    neutral_fraction: float = 0.35
+    augment_probability: float = 0.8
+    seed: int = 7
+
+
+CORPUS_PRESETS: dict[str, CorpusSpec] = {
+    "cpu": CorpusSpec(),
+    "smoke": CorpusSpec(piper_sentences=24, espeak_sentences=16, val_fraction=0.2),
+    "gpu": CorpusSpec(piper_sentences=8000, espeak_sentences=6000),
+}

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from ..emotion import EMOTIONS
 from ..errors import BadInput, UnitafError
+from .config import CORPUS_PRESETS, CorpusSpec  # noqa: F401  (re-exported: corpus.CORPUS_PRESETS)
 from .corpus_text import sentences
 from .dataset import CorpusWriter
 from .wav import resample
@@ -32,23 +33,6 @@ HELD_OUT_VOICES: tuple[str, ...] = (
     "espeak-en-us+m7", "espeak-en-us+f4", "espeak-en-gb+m3", "espeak-en-gb+f2", "espeak-en-gb-scotland",
 )
 EXCLUDED_VOICES: tuple[str, ...] = ("espeak-en-shaw",)    # Shavian spelling voice, not ordinary speech
-
-
-@dataclass(frozen=True)
-class CorpusSpec:
-    piper_sentences: int = 2400
-    espeak_sentences: int = 1600
-    val_fraction: float = 0.03
-    neutral_fraction: float = 0.35
-    augment_probability: float = 0.8
-    seed: int = 7
-
-
-CORPUS_PRESETS: dict[str, CorpusSpec] = {
-    "cpu": CorpusSpec(),
-    "smoke": CorpusSpec(piper_sentences=24, espeak_sentences=16, val_fraction=0.2),
-    "gpu": CorpusSpec(piper_sentences=8000, espeak_sentences=6000),
-}
 
 
 def training_voices() -> list[str]:

@@ -10,7 +10,6 @@ import argparse
 from pathlib import Path
 
 
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("text", help="the line to speak (use --text-file for long scripts)", nargs="?")
     p.add_argument("--text-file", type=Path, help="read the text from this UTF-8 file instead")

@@ -14,8 +14,7 @@ from pathlib import Path
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from ..a2f.config import PRESETS
-    from ..a2f.corpus import CORPUS_PRESETS
+    from ..a2f.config import CORPUS_PRESETS, PRESETS
 
     p.add_argument("--preset", default="cpu", choices=sorted(PRESETS),
                    help="training preset: cpu (shipped, <= 90 min on 2 cores), smoke (minutes), gpu (larger)")
@@ -34,8 +33,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..a2f import shipped
-    from ..a2f.config import load_config
-    from ..a2f.corpus import CORPUS_PRESETS, make_corpus
+    from ..a2f.config import CORPUS_PRESETS, load_config
+    from ..a2f.corpus import make_corpus
     from ..a2f.train import train
     from ..errors import BadInput
 
