@@ -7,8 +7,8 @@ speech (TTS) -> mouth motion (neural A2F on the TTS's own features, or the rules
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from unitaf_backend.channels import ARKIT_CHANNELS, LIVE_LINK_CHANNELS, MOUTH_CHANNELS
 from unitaf_backend.cli import build_parser, main
 from unitaf_backend.emotion import EMOTIONS, PRESETS, describe, emotion_vector, parse_emotion

@@ -22,8 +22,8 @@ args.add_argument("--backend-python", default="", help="interpreter of a local `
 opts = args.parse_args()
 os.environ["BLENDER_USER_RESOURCES"] = os.path.join(opts.workdir, "user")
 
-import bpy  # noqa: E402  (after the environment variable above)
-import numpy as np  # noqa: E402
+import bpy
+import numpy as np
 
 addon_utils = importlib.import_module("addon_utils")     # on sys.path only once bpy is imported
 

@@ -85,7 +85,7 @@ class UNITAF_AddonPreferences(bpy.types.AddonPreferences):
         layout.prop(self, "audio_folder")
         row = layout.row()
         row.operator("unitaf.check_backend", icon="CHECKMARK")
-        from .operators.check_backend import last_report     # set by the check (not at import: avoids a cycle)
+        from .operators.check_backend import last_report  # set by the check (not at import: avoids a cycle)
         if last_report[0]:
             row.label(text=last_report[0])
 

@@ -19,7 +19,11 @@ _EXPORTS: dict[str, str] = {
     "MAX_CHARS": "text", "MAX_SENTENCE_CHARS": "text",
     "DEFAULT_VOICE": "voices", "VoiceInfo": "voices", "list_voices": "voices",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "DEFAULT_VOICE", "EMOTION_STYLES", "MAX_CHARS", "MAX_SENTENCE_CHARS", "PHONE_SYMBOLS", "Style",
+    "VoiceInfo", "VoiceSettings", "list_voices", "phone_symbols", "synthesize",
+]
+assert sorted(__all__) == sorted(_EXPORTS)
 
 if TYPE_CHECKING:
     from .phonemes import PHONE_SYMBOLS, phone_symbols

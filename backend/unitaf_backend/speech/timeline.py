@@ -53,7 +53,7 @@ class Timeline:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Timeline":
+    def from_dict(cls, d: dict) -> Timeline:
         return cls(
             phones=tuple(Phone(**p) for p in d["phones"]),
             words=tuple(Word(**w) for w in d["words"]),
@@ -69,5 +69,5 @@ class Timeline:
         Path(path).write_text(json.dumps(self.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: str | Path) -> "Timeline":
+    def load(cls, path: str | Path) -> Timeline:
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
