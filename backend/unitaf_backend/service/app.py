@@ -43,7 +43,6 @@ log = logging.getLogger("unitaf.service")
 
 JOB_ID = r"^[0-9a-f]{32}$"
 AUDIO_MEDIA_TYPES = ("audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave", "application/octet-stream")
-POLL_STEP_S = 0.02
 
 
 def _validation_message(errors: list[Any]) -> str:
@@ -65,9 +64,45 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None, **e
     return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
 
 
+class ChangeSignal:
+    """Wakes the long polls on the event loop when a job changes in a worker thread (no polling delay)."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._event: asyncio.Event | None = None
+
+    def next_change(self) -> asyncio.Event:
+        """The event the next change will set (call on the event loop)."""
+        if self._event is None:
+            self._loop, self._event = asyncio.get_running_loop(), asyncio.Event()
+        return self._event
+
+    def notify(self) -> None:
+        """Any thread: a job changed."""
+        if self._loop is not None:
+            try:
+                self._loop.call_soon_threadsafe(self._pulse)
+            except RuntimeError:      # the loop is closed: the server is shutting down, nobody waits
+                pass
+
+    def _pulse(self) -> None:
+        event, self._event = self._event, asyncio.Event()
+        if event is not None:
+            event.set()
+
+    @staticmethod
+    async def wait(event: asyncio.Event, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except TimeoutError:
+            pass
+
+
 def create_app(config: ServiceConfig) -> FastAPI:
     limits = config.limits
     jobs = JobManager(limits)
+    job_changes = ChangeSignal()
+    jobs.on_change = job_changes.notify
     catalog = Catalog()
 
     @asynccontextmanager
@@ -221,13 +256,14 @@ def create_app(config: ServiceConfig) -> FastAPI:
                             description="seconds to wait for a change (0 = answer at once)"),
         since: int = Query(-1, ge=-1, description="the version last seen; the answer comes when it differs"),
     ) -> dict:
-        status = _known_job(job_id)
         deadline = time.monotonic() + wait
-        while (status["state"] not in FINISHED and time.monotonic() < deadline
-               and (since < 0 or status["version"] == since)):
-            await asyncio.sleep(POLL_STEP_S)
+        while True:
+            changed = job_changes.next_change()      # taken before reading, so no change slips between
             status = _known_job(job_id)
-        return status
+            remaining = deadline - time.monotonic()
+            if status["state"] in FINISHED or remaining <= 0 or (since >= 0 and status["version"] != since):
+                return status
+            await job_changes.wait(changed, remaining)
 
     @app.get("/v1/jobs/{job_id}/result", summary="The finished job's result (binary payload)",
              responses={**ERRORS, 200: {"content": {wire.MEDIA_TYPE: {}}, "description": "the payload"},

@@ -84,6 +84,7 @@ class JobManager:
         self._lock = threading.Lock()
         self._closed = False
         self._pool = ThreadPoolExecutor(max_workers=limits.max_running_jobs, thread_name_prefix="unitaf-job")
+        self.on_change: Callable[[], None] | None = None   # called (from any thread) after every job change
 
     # ---- the API's side -------------------------------------------------------------------------
 
@@ -170,7 +171,7 @@ class JobManager:
                         self._finish_locked(job, CANCELLED, stage="cancelled")
                     return
                 job.state, job.stage, job.started = RUNNING, "starting", self.clock()
-                job.version += 1
+                self._changed_locked(job)
             deadline = job.started + self.limits.job_timeout_s
 
             def progress(fraction: float, stage: str) -> None:
@@ -179,7 +180,7 @@ class JobManager:
                         return
                     job.progress = max(job.progress, min(1.0, max(0.0, float(fraction))))
                     job.stage = str(stage)[:64]
-                    job.version += 1
+                    self._changed_locked(job)
 
             def cancelled() -> bool:
                 return job.cancel_requested.is_set() or self.clock() > deadline
@@ -188,7 +189,7 @@ class JobManager:
         finally:
             with self._lock:
                 job.worker_busy = False
-                job.version += 1
+                self._changed_locked(job)
                 if job.deleted:
                     self._jobs.pop(job.id, None)
 
@@ -247,9 +248,14 @@ class JobManager:
             job.cancel_requested.set()
             self._fail_timeout_locked(job)
 
+    def _changed_locked(self, job: Job) -> None:
+        job.version += 1
+        if self.on_change is not None:
+            self.on_change()
+
     def _finish_locked(self, job: Job, state: str, stage: str) -> None:
         job.state, job.stage, job.finished = state, stage, self.clock()
-        job.version += 1
+        self._changed_locked(job)
 
     def _purge_locked(self) -> None:
         now = self.clock()
