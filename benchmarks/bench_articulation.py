@@ -12,13 +12,13 @@ real Piper phone durations (speed depends on the number of phones and frames, no
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "backend"))
+
+from measure import timed
 
 # "Before lunch, Bob promised to mop the floor." as Piper timed it (symbol, ms), with its pause.
 PHRASE = ("b:46 ᵻ:46 f:69 ˈɔː:139 ɹ:23 _:46 l:46 ˈʌ:139 n:34 tʃ:116 _:255 b:34 ˈɑː:116 b:46 _:58 p:34 ɹ:46 "
@@ -51,16 +51,6 @@ def spoken_timeline(seconds: float):
     text = words * max(1, round(seconds / 9.0))
     spoken = speech.synthesize(text, emotion="happy:0.6")
     return spoken.timeline, spoken.prosody
-
-
-def timed(fn, repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:

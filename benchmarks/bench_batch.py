@@ -23,6 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from measure import vm_kib
+
 SENTENCES = (
     "Good morning, did you sleep well?",
     "I found the key under the mat, just where you said.",
@@ -55,18 +57,6 @@ class KeptOpen:
 
     def close(self):
         pass
-
-
-def vm_kib(field: str, pid: int | None = None) -> int:
-    """A field of /proc/<pid>/status (VmRSS, VmHWM) in KiB, this process by default; 0 without /proc."""
-    try:
-        with open(f"/proc/{pid or 'self'}/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def write_dialogue(path: Path, n: int, obj: str) -> None:
