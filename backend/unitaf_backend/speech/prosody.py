@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,9 +113,12 @@ def _drop_jumps(f0: np.ndarray) -> np.ndarray:
     log_f0 = np.full(len(f0) + 2 * _JUMP_CONTEXT, np.nan)
     log_f0[_JUMP_CONTEXT:_JUMP_CONTEXT + len(f0)] = np.where(f0 > 0, np.log2(np.maximum(f0, 1e-9)), np.nan)
     around = np.lib.stride_tricks.sliding_window_view(log_f0, 2 * _JUMP_CONTEXT + 1)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)     # all-unvoiced windows give NaN: kept as is
-        median = np.nanmedian(around, axis=1)
+    # all-unvoiced windows have no median (NaN: kept as is); skipping them avoids numpy's warning without
+    # touching the global warning filters, which is not thread-safe (the batch synthesises on threads)
+    has_voice = ~np.all(np.isnan(around), axis=1)
+    median = np.full(len(f0), np.nan)
+    if has_voice.any():
+        median[has_voice] = np.nanmedian(around[has_voice], axis=1)
     centre = log_f0[_JUMP_CONTEXT:_JUMP_CONTEXT + len(f0)]
     jump = np.abs(centre - median) > _JUMP_OCTAVES
     return np.where(jump, 0.0, f0)
