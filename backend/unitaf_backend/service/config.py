@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..speech.text import MAX_CHARS
+
 API_VERSION = 1                 # bumped on any incompatible change of the /v1 routes or their JSON
 
 
 @dataclass(frozen=True)
 class Limits:
-    max_text_chars: int = 5_000             # one speak request's text (speech.MAX_CHARS; a test checks)
+    max_text_chars: int = MAX_CHARS         # one speak request's text: the TTS's own limit
     max_transcript_chars: int = 20_000      # an animate transcript (a2f's limit; a test checks)
     max_json_bytes: int = 256 * 1024        # body of a JSON request
     max_upload_bytes: int = 64 * 1024 * 1024  # body of an animate request (the WAV)

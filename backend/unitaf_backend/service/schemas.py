@@ -6,9 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# pipeline.MIN_FPS / MAX_FPS, repeated so that the service starts without importing the pipeline's stages
-# (tests/service/test_docs.py checks that they agree)
-MIN_FPS, MAX_FPS = 1.0, 240.0
+from ..pipeline import MAX_FPS, MIN_FPS  # light: the pipeline loads its stages only when it runs
 
 Mode = Literal["auto", "neural", "rules"]
 
