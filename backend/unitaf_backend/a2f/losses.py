@@ -99,11 +99,26 @@ def channel_weights(key_weight: float) -> torch.Tensor:
     return w / w.mean()
 
 
+# The lip shapes the openness measure cannot see: a rounded vowel or an f is "half open", where the
+# mouth-state weight is smallest, yet a viewer reads it at once. Their channels in the ground truth
+# raise a frame's weight in the weight-space loss.
+LIP_SHAPE_CHANNELS: tuple[str, ...] = ("mouthPucker", "mouthFunnel", "mouthRollLower", "mouthClose")
+
+
+def lip_shape_weight(gt: torch.Tensor, gain: float) -> torch.Tensor:
+    """Per-frame weight [B, T] = 1 + gain * the strongest lip-shape channel of the ground truth."""
+    idx = [CHANNEL_INDEX[n] for n in LIP_SHAPE_CHANNELS]
+    return 1.0 + gain * gt[..., idx].amax(-1)
+
+
 def weight_loss(pred: torch.Tensor, gt: torch.Tensor, mask: torch.Tensor | None = None,
-                weights: torch.Tensor | None = None) -> torch.Tensor:
-    """Weight-space squared error per frame (optionally weighted per channel), mean over valid frames."""
+                weights: torch.Tensor | None = None, frame_weights: torch.Tensor | None = None) -> torch.Tensor:
+    """Weight-space squared error per frame (optionally weighted per channel and per frame), mean over
+    valid frames."""
     sq = (pred - gt) ** 2
     per_frame = sq.mean(-1) if weights is None else (sq * weights).mean(-1)
+    if frame_weights is not None:
+        per_frame = per_frame * frame_weights
     return _masked_mean(per_frame, mask)
 
 

@@ -56,8 +56,9 @@ def _masked_mse(a: torch.Tensor, b: torch.Tensor, mask: torch.Tensor) -> torch.T
 
 def face_loss(pred: torch.Tensor, batch: Batch, cfg: A2FConfig, basis: losses.VertexBasis | None) -> dict:
     parts = {
-        "weights": losses.weight_loss(pred, batch.target, batch.mask,
-                                      losses.channel_weights(cfg.key_channel_weight).to(pred.device)),
+        "weights": losses.weight_loss(
+            pred, batch.target, batch.mask, losses.channel_weights(cfg.key_channel_weight).to(pred.device),
+            losses.lip_shape_weight(batch.target, cfg.lip_shape_gain) if cfg.lip_shape_gain > 0 else None),
         "velocity": losses.velocity_loss(pred, batch.target, batch.mask),
     }
     total = cfg.w_weights * parts["weights"] + cfg.w_velocity * parts["velocity"]

@@ -100,3 +100,16 @@ def test_key_channels_weigh_more_and_weights_average_to_one():
     off_key[..., CHANNEL_INDEX["cheekPuff"]] = 0.5
     on_key[..., CHANNEL_INDEX["mouthRollLower"]] = 0.5
     assert losses.weight_loss(on_key, gt, weights=w) == pytest.approx(3 * losses.weight_loss(off_key, gt, weights=w).item())
+
+
+def test_lip_shape_frames_weigh_more_in_the_weight_loss():
+    gt = torch.zeros(1, 2, 52)
+    gt[0, 1, CHANNEL_INDEX["mouthPucker"]] = 0.5          # frame 1 is a rounded vowel, frame 0 is neutral
+    gt[0, 1, CHANNEL_INDEX["mouthFunnel"]] = 0.25
+    w = losses.lip_shape_weight(gt, gain=4.0)
+    assert w[0].tolist() == pytest.approx([1.0, 3.0])     # 1 + 4 * max(0.5, 0.25)
+    err = torch.zeros(1, 2, 52)
+    err[..., CHANNEL_INDEX["jawOpen"]] = 0.1                # the same error on both frames
+    neutral_only = losses.weight_loss(gt + err, gt, torch.tensor([[True, False]]), frame_weights=w)
+    rounded_only = losses.weight_loss(gt + err, gt, torch.tensor([[False, True]]), frame_weights=w)
+    assert rounded_only.item() == pytest.approx(3 * neutral_only.item())
