@@ -83,6 +83,11 @@ def _open_graph(model) -> tuple[str, str, list[tuple[str, str]]]:  # type: ignor
     return durations, features, noise_inputs
 
 
+def execution_providers(available: list[str]) -> list[str]:
+    """CUDA first when this onnxruntime build has it (onnxruntime-gpu), the CPU always as the fallback."""
+    return [p for p in ("CUDAExecutionProvider",) if p in available] + ["CPUExecutionProvider"]
+
+
 class PiperModel:
     """One loaded Piper voice (model + config). Thread-safe to call."""
 
@@ -101,7 +106,7 @@ class PiperModel:
         self.channels = 192
         options = onnxruntime.SessionOptions()
         self.session = onnxruntime.InferenceSession(model.SerializeToString(), sess_options=options,
-                                                    providers=["CPUExecutionProvider"])
+                                                    providers=execution_providers(onnxruntime.get_available_providers()))
         self.sample_rate = int(self.config.sample_rate)
         self.hop = int(self.config.hop_length)
         self._lock = threading.Lock()   # only guards the phonemiser, which has global state

@@ -22,3 +22,9 @@ def test_patched_graph_matches_stock_piper_and_lines_up():
     assert run.frames.shape == (len(ids),) and run.frames.min() >= 0
     assert run.frames.sum() * model.hop == len(run.audio) == run.features.shape[0] * model.hop
     assert run.features.shape[1] == 192
+
+
+def test_cuda_provider_is_used_only_when_installed():
+    assert piper_model.execution_providers(["CPUExecutionProvider"]) == ["CPUExecutionProvider"]
+    both = ["CUDAExecutionProvider", "CPUExecutionProvider", "AzureExecutionProvider"]
+    assert piper_model.execution_providers(both) == ["CUDAExecutionProvider", "CPUExecutionProvider"]
