@@ -55,7 +55,7 @@ class A2FConfig:
     w_weights: float = 1.0
     key_channel_weight: float = 5.0     # jawOpen, mouthClose, mouthRollLower... vs the other channels
     # frames with a rounded, tucked or closed lip shape weigh 1 + gain * that channel (losses.lip_shape_weight)
-    lip_shape_gain: float = 0.0
+    lip_shape_gain: float = 4.0
     w_vertex: float = 5.0
     w_velocity: float = 1.0
     # feature-consistency term in stage 2 keeps the adapter's output in the encoder's space

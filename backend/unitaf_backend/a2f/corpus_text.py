@@ -1,13 +1,19 @@
 """Training sentences, generated combinatorially from templates and word lists written for this project.
 
-The lists are chosen for articulation coverage: plenty of bilabials (p b m), labiodentals (f v), rounded
-vowels and w, open vowels, sibilants and dentals, in statements, questions, exclamations and lists, short and
-long. `sentences(n, seed)` is deterministic. None of it comes from a dataset.
+Two kinds, mixed: phrase templates whose lists are chosen for articulation coverage (plenty of bilabials,
+labiodentals, rounded vowels and w, open vowels, in statements, questions, exclamations and lists), and
+simple sentence frames filled from a vocabulary of about 1,400 everyday words (data/a2f/vocabulary.txt),
+so the model hears many words and learns sounds, not a few hundred words by heart. The vocabulary loses
+every word of the excluded (held-out) sentences. `sentences(n, seed)` is deterministic. None of it comes
+from a dataset.
 """
 
 from __future__ import annotations
 
 import random
+import re
+from functools import lru_cache
+from pathlib import Path
 
 NAMES = [
     "Maya", "Bob", "Fiona", "Victor", "Paula", "Owen", "Ruby", "Walter", "Bella", "Felix", "Molly", "Vera",
@@ -98,6 +104,79 @@ TEMPLATES = [
     "{Person} was {feeling}; the movie was {adj}, and the popcorn was {adj2}.",
 ]
 
+# Frames over the vocabulary: {noun} {adj} {verb} {verb_past} {name}; a numbered copy (noun2) is another word.
+VOCABULARY_FRAMES = [
+    "The {adj} {noun} {verb_past} {prep} the {noun2}.",
+    "{Name} {verb_past} the {adj} {noun} {adverb}.",
+    "{A} {adj} {noun} and {a2} {adj2} {noun2} were {prep} the {noun3}.",
+    "Why did the {noun} {verb} the {adj} {noun2}?",
+    "Please {verb} the {noun} and the {noun2}, {name}.",
+    "Is the {noun} {adj} or {adj2}?",
+    "I {adverb} {verb_past} the {noun} {prep} the {adj} {noun2}.",
+    "{Interjection}, the {noun} is so {adj}!",
+    "Never {verb} {a} {adj} {noun} {prep} {a2} {noun2}.",
+    "We {verb_past} the {noun}, then the {noun2}, then the {adj} {noun3}.",
+    "{Name} and {name2} {verb_past} {a} {noun} {prep} the {adj} {noun2}.",
+    "Did you {verb} the {noun}, or did {name} {verb2} it?",
+    "My {adj} {noun} {verb_past} {adverb}, and the {noun2} {verb_past2} too.",
+    "{Name} kept {a} {adj} {noun} {prep} {a2} {adj2} {noun2}.",
+    "Who {verb_past} the {noun}? The {adj} {noun2} did.",
+    "Bring me the {noun}, the {noun2} and the {adj} {noun3}.",
+]
+PREPOSITIONS = [
+    "under", "over", "beside", "behind", "near", "inside", "above", "below", "across", "through", "around",
+    "between", "along", "beyond", "towards", "without", "upon", "into", "onto", "past", "by", "with",
+]
+ADVERBS = [
+    "slowly", "quickly", "quietly", "loudly", "gently", "proudly", "rudely", "boldly", "softly", "happily",
+    "sadly", "nervously", "eagerly", "calmly", "smoothly", "roughly", "wildly", "politely", "foolishly",
+    "bravely", "carefully", "suddenly", "patiently", "lazily", "warmly", "wearily", "merrily", "poorly",
+]
+VOCABULARY_SHARE = 0.65               # of the sentences; the rest come from the phrase templates
+VOCABULARY_FILE = Path(__file__).resolve().parent.parent / "data" / "a2f" / "vocabulary.txt"
+_WORD = re.compile(r"[a-z']+")
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> dict[str, list[str]]:
+    """The word classes of data/a2f/vocabulary.txt: [nouns], [adjectives], [verbs] (base/past), [names]."""
+    out: dict[str, list[str]] = {}
+    section = None
+    for line in VOCABULARY_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = out.setdefault(line[1:-1], [])
+        elif section is not None:
+            section.extend(line.split())
+    return out
+
+
+def _words_of(texts: set[str] | frozenset[str]) -> set[str]:
+    return {w for t in texts for w in _WORD.findall(t.lower())}
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def _fill_vocabulary(frame: str, rng: random.Random, lists: dict[str, list]) -> str:
+    nouns, adjs = rng.sample(lists["nouns"], 3), rng.sample(lists["adjectives"], 2)
+    (verb, past), (verb2, past2) = rng.sample(lists["verbs"], 2)
+    values = {
+        "noun": nouns[0], "noun2": nouns[1], "noun3": nouns[2], "adj": adjs[0], "adj2": adjs[1],
+        "verb": verb, "verb2": verb2, "verb_past": past, "verb_past2": past2, "prep": rng.choice(PREPOSITIONS),
+        "adverb": rng.choice(ADVERBS), "interjection": rng.choice(INTERJECTIONS),
+    }
+    values["name"], values["name2"] = rng.sample(lists["names"], 2)
+    # "a" / "an" agree with the word after the placeholder in the frame
+    for key, follower in (("a", frame.split("{a}")[-1]), ("a2", frame.split("{a2}")[-1])):
+        nxt = re.match(r"\s*\{(\w+)\}", follower)
+        values[key] = _article(values.get(nxt.group(1).lower(), "x")) if nxt else "a"
+    values.update({_cap(k): _cap(v) for k, v in list(values.items())})
+    return frame.format(**values)
+
 
 def _cap(s: str) -> str:
     return s[:1].upper() + s[1:]
@@ -123,10 +202,17 @@ def sentences(n: int, seed: int = 0, exclude: set[str] | frozenset[str] = frozen
     seen: set[str] = set()
     out: list[str] = []
     blocked = {s.strip().lower() for s in exclude}
+    unseen = _words_of(blocked)
+    lists: dict[str, list] = {k: [w for w in v if w.lower() not in unseen] for k, v in vocabulary().items()}
+    lists["verbs"] = [tuple(v.split("/")) for v in lists["verbs"]
+                      if not unseen & set(v.lower().split("/"))]
     tries = 0
     while len(out) < n and tries < 50 * n + 1000:
         tries += 1
-        s = _fill(rng.choice(TEMPLATES), rng)
+        if rng.random() < VOCABULARY_SHARE:
+            s = _fill_vocabulary(rng.choice(VOCABULARY_FRAMES), rng, lists)
+        else:
+            s = _fill(rng.choice(TEMPLATES), rng)
         key = s.lower()
         if key in seen or key in blocked:
             continue

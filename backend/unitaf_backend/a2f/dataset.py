@@ -46,7 +46,7 @@ class Corpus:
             tts_path = folder / "tts.npy"
             self.tts = np.load(tts_path, mmap_mode="r") if tts_path.is_file() else np.zeros((0, 192), np.float16)
         except (OSError, ValueError, KeyError) as err:
-            raise BadInput(f"{folder} is not a complete A2F corpus (make one with `unitaf train --make-corpus`): "
+            raise BadInput(f"{folder} is not a complete A2F corpus (make one with `unitaf train --corpus-only`): "
                            f"{err}") from None
         self.items = [Item(kind=r["kind"], voice=r["voice"], text=r["text"], emotion=tuple(r["emotion"]),
                            split=r["split"], enc=tuple(r["enc"]), tts=tuple(r["tts"]) if r.get("tts") else None)

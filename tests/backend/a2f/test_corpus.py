@@ -1,11 +1,13 @@
 """Training text, augmentation and the choice of features (no TTS needed)."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
 from unitaf_backend.a2f import corpus, infer
 from unitaf_backend.a2f.config import PIPER_FEATURE_FPS, A2FConfig
-from unitaf_backend.a2f.corpus_text import sentences
+from unitaf_backend.a2f.corpus_text import sentences, vocabulary
 from unitaf_backend.a2f.model import A2FModel
 from unitaf_backend.speech.timeline import SILENCE, Phone, Sentence, Timeline
 from unitaf_backend.speech.types import Speech
@@ -21,6 +23,17 @@ def test_sentences_are_many_distinct_deterministic_and_exclude_held_out():
     text = " ".join(a).lower()
     for needle in (" p", " b", " m", " f", " v", " w", "oo"):   # articulation coverage
         assert text.count(needle) > 100
+
+
+def test_sentences_use_a_large_vocabulary_without_the_held_out_words():
+    held_out = {"The zebra sang under the walnut tree.", "Buy the velvet banjo."}
+    text = " ".join(sentences(4000, seed=3, exclude=held_out)).lower()
+    words = set(re.findall(r"[a-z']+", text))
+    assert len(words) > 1500                       # sounds in many contexts, not a few hundred words
+    assert {"zebra", "walnut", "banjo"} <= set(vocabulary()["nouns"]) and "sing/sang" in vocabulary()["verbs"]
+    assert not {"zebra", "walnut", "banjo", "sing", "sang"} & words    # a verb goes with both its forms
+    assert {"nouns", "adjectives", "verbs", "names"} <= set(vocabulary())
+    assert all(v.count("/") == 1 for v in vocabulary()["verbs"])
 
 
 def test_held_out_voices_are_never_training_voices():
