@@ -58,9 +58,6 @@ class A2FConfig:
     lip_shape_gain: float = 4.0
     w_vertex: float = 5.0
     w_velocity: float = 1.0
-    # share of the audio path's crops from voices other than the TTS's own (speaker variety for recordings);
-    # the rest come from the default voice, clean and augmented
-    other_voice_share: float = 0.5
     # feature-consistency term in stage 2 keeps the adapter's output in the encoder's space
     w_feature: float = 0.1
     # the paper's mouth-state weights: w = base + gain * (openness - 0.5)^2

@@ -79,12 +79,6 @@ def _sample(rng: np.random.Generator, pool: list[int], n: int) -> list[int]:
     return [pool[int(i)] for i in rng.integers(0, len(pool), size=n)]
 
 
-def _split_by_voice(corpus: Corpus, pool: list[int], tts_voice: str) -> tuple[list[int], list[int]]:
-    """The pool's items of the TTS's own voice, and those of every other voice."""
-    own = [i for i in pool if corpus.items[i].voice == tts_voice]
-    return own, [i for i in pool if corpus.items[i].voice != tts_voice]
-
-
 def _load_basis(cfg: A2FConfig, device: torch.device) -> losses.VertexBasis | None:
     if cfg.w_vertex <= 0:
         return None
@@ -137,10 +131,9 @@ def train(corpus_dir: str | Path, out_dir: str | Path, cfg: A2FConfig, resume: b
     if cfg.num_threads > 0:
         torch.set_num_threads(cfg.num_threads)
     corpus = Corpus(corpus_dir)
-    tts_train = corpus.select("tts", "train")
+    tts_train, audio_train = corpus.select("tts", "train"), corpus.select(None, "train")
     if not tts_train:
         raise BadInput(f"the corpus at {corpus_dir} has no TTS items to train the adapter on")
-    own_voice, other_voices = _split_by_voice(corpus, corpus.select(None, "train"), corpus.items[tts_train[0]].voice)
     basis = _load_basis(cfg, dev)
 
     torch.manual_seed(cfg.seed)
@@ -197,10 +190,8 @@ def train(corpus_dir: str | Path, out_dir: str | Path, cfg: A2FConfig, resume: b
                 g["lr"] = lr
             tb = make_batch(corpus, _sample(rng, tts_train, half), cfg.crop_frames, rng,
                             cfg.tts_fps, cfg.model_fps).to(dev)
-            n_audio = cfg.batch_size - half
-            n_other = round(n_audio * cfg.other_voice_share) if other_voices else 0
-            picks = _sample(rng, other_voices, n_other) + _sample(rng, own_voice, n_audio - n_other)
-            ab = make_batch(corpus, picks, cfg.crop_frames, rng, cfg.tts_fps, cfg.model_fps).to(dev)
+            ab = make_batch(corpus, _sample(rng, audio_train, cfg.batch_size - half), cfg.crop_frames, rng,
+                            cfg.tts_fps, cfg.model_fps).to(dev)
             adapted = _adapter_out(model, tb)
             text_parts = face_loss(model.decoder(adapted, tb.emotion), tb, cfg, basis)
             audio_parts = face_loss(model.decoder(ab.enc, ab.emotion), ab, cfg, basis)

@@ -47,14 +47,6 @@ def test_corpus_round_trip_and_batches(tmp_path):
     assert ((batch.tts_offset >= 0) & (batch.tts_offset < 1)).all()
 
 
-def test_audio_path_pool_is_split_into_the_tts_voice_and_the_others(tmp_path):
-    corpus = Corpus(_fake_corpus(tmp_path / "c"))
-    own, others = train._split_by_voice(corpus, corpus.select(None, "train"), "piper")
-    assert len(own) == len(others) == 10
-    assert {corpus.items[i].voice for i in own} == {"piper"} and {corpus.items[i].voice for i in others} == {"espeak"}
-    assert {corpus.items[i].kind for i in own} == {"tts"}
-
-
 def test_incomplete_corpus_is_a_clear_error(tmp_path):
     with pytest.raises(BadInput, match="not a complete A2F corpus"):
         Corpus(tmp_path)
