@@ -170,7 +170,8 @@ def _fill_vocabulary(frame: str, rng: random.Random, lists: dict[str, list]) -> 
         "adverb": rng.choice(ADVERBS), "interjection": rng.choice(INTERJECTIONS),
     }
     values["name"], values["name2"] = rng.sample(lists["names"], 2)
-    # "a" / "an" agree with the word after the placeholder in the frame
+    # "a" / "an" agree with the word after a lower-case {a} / {a2}; the capitalised {A} that starts one
+    # frame always reads "A" (a known slip, kept: fixing it changes the corpus the shipped weights came from)
     for key, follower in (("a", frame.split("{a}")[-1]), ("a2", frame.split("{a2}")[-1])):
         nxt = re.match(r"\s*\{(\w+)\}", follower)
         values[key] = _article(values.get(nxt.group(1).lower(), "x")) if nxt else "a"
@@ -203,9 +204,11 @@ def sentences(n: int, seed: int = 0, exclude: set[str] | frozenset[str] = frozen
     out: list[str] = []
     blocked = {s.strip().lower() for s in exclude}
     unseen = _words_of(blocked)
-    lists: dict[str, list] = {k: [w for w in v if w.lower() not in unseen] for k, v in vocabulary().items()}
-    lists["verbs"] = [tuple(v.split("/")) for v in lists["verbs"]
-                      if not unseen & set(v.lower().split("/"))]
+    vocab = vocabulary()
+    lists: dict[str, list] = {k: [w for w in vocab[k] if w.lower() not in unseen]
+                              for k in ("nouns", "adjectives", "names")}
+    # a verb goes with both its forms
+    lists["verbs"] = [tuple(v.split("/")) for v in vocab["verbs"] if not unseen & set(v.lower().split("/"))]
     tries = 0
     while len(out) < n and tries < 50 * n + 1000:
         tries += 1
