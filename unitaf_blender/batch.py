@@ -47,6 +47,7 @@ if __name__ == "__main__" and not __package__:
     __package__ = _here.name
     importlib.import_module(__package__)
 
+from .core import line_envelope
 from .core.backend_api import AnimateRequest, Backend, BackendError, FaceResult, SpeakRequest
 from .core.dialogue import (
     Dialogue,
@@ -442,35 +443,21 @@ def occupied_spans(scene: Any, objects: set[str]) -> dict[str, list[tuple[int, i
 
 
 def remove_batch_results(scene: Any, objects: set[str]) -> int:
-    """Remove the actions, NLA strips and sound strips earlier batch runs made for these objects.
-
-    Lines made by hand, other objects' lines and every WAV file stay. Returns how many lines were removed.
-    """
+    """Remove the lines earlier batch runs made for these objects (track, Action, sound strip; their WAVs
+    once nothing uses them). Lines made by hand and other objects' lines stay. Returns how many went."""
     import bpy
 
-    from .blender.compat import strips_collection
-    from .blender.writer import NLA_TRACK_NAME
-    se = scene.sequence_editor
-    for s in sound_strips(scene):
-        if s.get(BATCH_TAG) is not None and s.get(BATCH_OBJECT_TAG) in objects and se is not None:
-            strips_collection(se).remove(s)
-    batch_actions = {a for a in bpy.data.actions
-                     if a.get(BATCH_TAG) is not None and a.get(BATCH_OBJECT_TAG) in objects}
-    for key in bpy.data.shape_keys:
-        ad = key.animation_data
-        if ad is None:
-            continue
-        if ad.action in batch_actions:
-            ad.action = None
-        for track in list(ad.nla_tracks):
-            for strip in list(track.strips):
-                if strip.action in batch_actions:
-                    track.strips.remove(strip)
-            if len(track.strips) == 0 and track.name.startswith(NLA_TRACK_NAME):
-                ad.nla_tracks.remove(track)
-    for action in batch_actions:
-        bpy.data.actions.remove(action)
-    return len(batch_actions)
+    from .blender import lines
+    removed = 0
+    ease = line_envelope.ease_frames(scene_fps(scene))
+    for name in sorted(objects):
+        obj = bpy.data.objects.get(name)
+        found: list[lines.LineOnScene] = lines.lines_of(obj) if obj is not None else []
+        for line in found:
+            if line.action.get(BATCH_TAG) is not None:
+                lines.remove_line(scene, obj, line, ease)
+                removed += 1
+    return removed
 
 
 def check_target(name: str) -> str | None:
@@ -545,7 +532,10 @@ def make_sounds_relative(sound_names: list[str], scene: Any) -> bool:
 def save_blend(save_path: str, sound_names: list[str], scene: Any, pack: bool) -> None:
     """Save as `save_path` (Blender keeps the file it replaces as .blend1), with the new audio relative."""
     import bpy
+
+    from .blender.lines import purge_retired_wavs
     os.makedirs(os.path.dirname(save_path) or ".", exist_ok=True)
+    purge_retired_wavs()
     with blender_quiet():
         if pack:
             pack_sounds(sound_names, scene)
@@ -692,7 +682,8 @@ def _write_line(scene: Any, line: DialogueLine, got: FaceResult | BaseException,
         place = layout.place(line.object, line.start, frames_for(got.duration, fps))
         obj = bpy.data.objects[line.object]
         applied = apply(scene, obj, got, start_frame=place.start, name=_line_name(line),
-                        add_sound=True, use_nla=True, audio_dir=audio_dir, audio_file=line.audio)
+                        add_sound=True, audio_dir=audio_dir, audio_file=line.audio,
+                        replace_overlapping=False)     # the layout places lines; rows decide retakes
     except Exception as exc:  # noqa: BLE001 - a line that cannot be written fails alone
         return LineOutcome(line.row, line.object, line.label, ok=False, message=error_text(exc))
     start, end = int(applied.frame_start), int(applied.frame_end) + 1

@@ -67,8 +67,10 @@ def test_register_and_unregister_leave_nothing(monkeypatch):
     unitaf_blender.register()
     assert len(bpy.utils.registered) == len(before) + len(registration.CLASSES)
     assert hasattr(bpy.types.Scene, "unitaf")
+    assert len(bpy.app.handlers.save_pre) == 1
     unitaf_blender.unregister()
     assert bpy.utils.registered == before
+    assert bpy.app.handlers.save_pre == []
     assert not hasattr(bpy.types.Scene, "unitaf")
 
 

@@ -119,6 +119,9 @@ class Action:
     def __setitem__(self, k, v):
         self.props[k] = v
 
+    def get(self, k, default=None):
+        return self.props.get(k, default)
+
 
 class Actions(dict):
     def new(self, name):
@@ -167,21 +170,21 @@ def test_write_key_action_removes_its_action_when_it_fails(data, monkeypatch):
 class AnimData:
     def __init__(self, action=None) -> None:
         self.action, self.action_slot = action, None
+        self.action_blend_type = "REPLACE"
         self.nla_tracks = Tracks()
 
 
 class Track:
     def __init__(self) -> None:
-        self.name, self.strips_list = "NlaTrack", []
-        self.strips = types.SimpleNamespace(new=self._new)
+        self.name, self.strips = "NlaTrack", Strips()
 
-    def _new(self, name, start, action):
-        end = start + 10
-        if any(s.frame_start < end and start < s.frame_end for s in self.strips_list):
-            raise RuntimeError("no room")
-        strip = types.SimpleNamespace(name=name, frame_start=start, frame_end=end, action=action, action_slot=None,
-                                      extrapolation="HOLD")
-        self.strips_list.append(strip)
+
+class Strips(list):
+    def new(self, name, start, action):
+        strip = types.SimpleNamespace(name=name, frame_start=start, frame_end=start + 10, action=action,
+                                      action_slot=None, extrapolation="HOLD", use_auto_blend=True,
+                                      blend_in=0.0, blend_out=0.0)
+        self.append(strip)
         return strip
 
 
@@ -191,33 +194,36 @@ class Tracks(list):
         return self[-1]
 
 
-def test_assign_keeps_the_previous_action_alive():
-    old = Action("Hand keyed")
-    old.users = 1
-    anim = AnimData(old)
-    key = types.SimpleNamespace(animation_data=anim)
-    new = writer.WrittenAction(action=Action("UniTAF: Hi"), slot="slot", fcurve_count=1)
-    writer.assign_action(key, new, use_nla=False, start_frame=1)
-    assert anim.action is new.action and anim.action_slot == "slot"
-    assert old.use_fake_user
+def _line(name):
+    action = Action(name)
+    action.get = lambda k, d=None: {writer.LINE_TAG: name}.get(k, d)
+    return writer.WrittenAction(action=action, slot="s", fcurve_count=1)
 
 
-def test_nla_strips_share_a_track_until_they_overlap():
+def test_each_line_gets_its_own_track_the_lowest_holds_and_the_others_blend():
     anim = AnimData()
     key = types.SimpleNamespace(animation_data=anim)
     for name, start in (("a", 1), ("b", 20), ("c", 5)):
-        written = writer.WrittenAction(action=Action(name), slot="s", fcurve_count=1)
-        writer.assign_action(key, written, use_nla=True, start_frame=start)
+        written = _line(name)
+        writer.assign_action(key, written, start_frame=start, blend_frames=3)
         assert written.nla_strip_name == name
     assert anim.action is None
-    assert [[s.name for s in t.strips_list] for t in anim.nla_tracks] == [["a", "b"], ["c"]]
-    assert all(t.name == writer.NLA_TRACK_NAME for t in anim.nla_tracks)
-    # the overlapping line on the upper track must not hold its last value over the lines below
-    assert [[s.extrapolation for s in t.strips_list] for t in anim.nla_tracks] == [["HOLD", "HOLD"], ["NOTHING"]]
-    for name, start in (("d", 40), ("e", 7)):      # lowest track with room first
-        writer.assign_action(key, writer.WrittenAction(action=Action(name), slot="s", fcurve_count=1),
-                             use_nla=True, start_frame=start)
-    assert [[s.name for s in t.strips_list] for t in anim.nla_tracks] == [["a", "b", "d"], ["c"], ["e"]]
+    assert [[s.name for s in t.strips] for t in anim.nla_tracks] == [["a"], ["b"], ["c"]]
+    assert [t.name for t in anim.nla_tracks] == ["a", "b", "c"]
+    strips = [t.strips[0] for t in anim.nla_tracks]
+    assert [s.extrapolation for s in strips] == ["HOLD", "NOTHING", "NOTHING"]
+    assert [(s.blend_in, s.blend_out) for s in strips] == [(0.0, 0.0), (3.0, 3.0), (3.0, 3.0)]
+    assert not any(s.use_auto_blend for s in strips)
+    assert all(s.action_slot == "s" for s in strips)
+
+
+def test_a_track_that_is_not_a_line_is_left_alone():
+    anim = AnimData()
+    theirs = anim.nla_tracks.new()
+    theirs.strips.new("walk", 1, Action("walk"))        # an Action without our tag
+    writer.assign_action(types.SimpleNamespace(animation_data=anim), _line("a"), start_frame=1, blend_frames=3)
+    assert theirs.strips[0].extrapolation == "HOLD" and theirs.strips[0].use_auto_blend
+    assert anim.nla_tracks[1].strips[0].extrapolation == "HOLD"      # the lowest line holds
 
 
 def test_compat_picks_the_strip_collection():

@@ -69,7 +69,7 @@ def test_render_three_frames_mouth_moves(tmp_path):
         scene.frame_current = 1
         assert bpy.ops.unitaf.generate_speech_animation(
             text="Wow, look at that open sea!", emotion="neutral") == {"FINISHED"}
-        action = head.data.shape_keys.animation_data.action
+        [action] = [t.strips[0].action for t in head.data.shape_keys.animation_data.nla_tracks]
         jaw_curve = next(f for f in fcurves_of(action) if f.data_path == 'key_blocks["jawOpen"].value')
         co = np.empty(2 * len(jaw_curve.keyframe_points), dtype=np.float32)
         jaw_curve.keyframe_points.foreach_get("co", co)

@@ -50,13 +50,14 @@ scene = bpy.context.scene
 out = {"actions": {}, "nla": {}, "sounds": {}, "frame_end": scene.frame_end}
 for a in bpy.data.actions:
     curves = fcurves_of(a)
+    lead = 3 + 1                     # ease keys before and after a line at 24 fps, plus its rest key
     out["actions"][a.name] = {"batch": a.get("unitaf_batch"), "object": a.get("unitaf_batch_object"),
-                              "fcurves": len(curves), "keys": min(len(c.keyframe_points) for c in curves)}
+                              "fcurves": len(curves), "keys": min(len(c.keyframe_points) for c in curves) - 2 * lead}
 for obj in bpy.data.objects:
     key = obj.data.shape_keys if obj.type == "MESH" else None
     if key is None or key.animation_data is None:
         continue
-    out["nla"][obj.name] = sorted((s.action.name, round(s.frame_start), round(s.frame_end))
+    out["nla"][obj.name] = sorted((s.action.name, s.action["unitaf_start_frame"], s.action["unitaf_frame_end"])
                                   for t in key.animation_data.nla_tracks for s in t.strips)
 for s in all_strips(scene.sequence_editor) if scene.sequence_editor else []:
     path = bpy.path.abspath(s.sound.filepath)

@@ -22,6 +22,7 @@ if str(REPO) not in sys.path:
 import bpy
 
 from unitaf_blender.blender.compat import all_strips
+from unitaf_blender.blender.lines import lines_of
 from unitaf_blender.blender.writer import fcurves_of
 from unitaf_blender.core.backend_api import BackendCancelled, FaceResult
 from unitaf_blender.core.channels import ARKIT_CHANNELS
@@ -43,16 +44,17 @@ def wav_bytes(duration: float, sample_rate: int = SAMPLE_RATE) -> bytes:
     return buf.getvalue()
 
 
-def known_weights(n_frames: int, fps: float) -> np.ndarray:
-    """Smooth, distinct curves in [0, 1]: channel c is 0.5 + 0.45 sin(2 pi (0.7 + 0.05 c) t + c)."""
+def known_weights(n_frames: int, fps: float, phase: float = 0.0) -> np.ndarray:
+    """Smooth, distinct curves in [0, 1]: channel c is 0.5 + 0.45 sin(2 pi (0.7 + 0.05 c) t + c + phase)."""
     t = np.arange(n_frames)[:, None] / fps
     c = np.arange(len(ARKIT_CHANNELS))[None, :]
-    return (0.5 + 0.45 * np.sin(2 * np.pi * (0.7 + 0.05 * c) * t + c)).astype(np.float32)
+    return (0.5 + 0.45 * np.sin(2 * np.pi * (0.7 + 0.05 * c) * t + c + phase)).astype(np.float32)
 
 
-def face_result(duration: float = 1.5, fps: float = 24.0, with_audio: bool = True) -> FaceResult:
+def face_result(duration: float = 1.5, fps: float = 24.0, with_audio: bool = True,
+                phase: float = 0.0) -> FaceResult:
     n = int(np.floor(duration * fps + 1e-6)) + 1
-    return FaceResult(fps=fps, channels=ARKIT_CHANNELS, weights=known_weights(n, fps), timeline={},
+    return FaceResult(fps=fps, channels=ARKIT_CHANNELS, weights=known_weights(n, fps, phase), timeline={},
                       duration=duration, audio_wav=wav_bytes(duration) if with_audio else None)
 
 
@@ -82,7 +84,9 @@ class StandInBackend:
             worker.cancel_current()          # what the Cancel button (or ESC) does while it runs
             if cancel is not None and cancel():
                 raise BackendCancelled("cancelled")
-        self.last = face_result(self.duration, self.fixed_fps or request.fps, with_audio=True)
+        # each answer differs (a retake must be told from the take it replaced)
+        self.last = face_result(self.duration, self.fixed_fps or request.fps, with_audio=True,
+                                phase=0.9 * (len(self.requests) - 1))
         return self.last
 
     def speak(self, request, progress=None, cancel=None) -> FaceResult:
@@ -109,6 +113,11 @@ def mesh_with_keys(name: str, key_names: list[str]) -> bpy.types.Object:
         kb.value = 0.0                     # 5.0 makes new keys 1.0; a rig at rest has them at 0
         kb.data[i % len(kb.data)].co.z += 0.1
     return obj
+
+
+def line_actions(obj) -> list:
+    """The Actions of the object's lines, in the order they start."""
+    return [line.action for line in lines_of(obj)]
 
 
 def file_digest(path: str | os.PathLike) -> str:

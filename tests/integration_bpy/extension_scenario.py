@@ -109,9 +109,12 @@ def generate(text):
         return sorted(bpy.ops.unitaf.generate_speech_animation("EXEC_DEFAULT", True, text=text, emotion="happy"))
 
 
+LEAD = 3 + 1     # ease keys before (and after) a line at 24 fps, plus its rest key
+
+
 def describe(obj, text):
     """What the line made on `obj`; also records (frame, shape key, expected value) to check after reload."""
-    action = obj.data.shape_keys.animation_data.action
+    [action] = [t.strips[0].action for t in obj.data.shape_keys.animation_data.nla_tracks]
     curves = writer.fcurves_of(action)
     result = StandIn.last
     idx = {c: i for i, c in enumerate(result.channels)}
@@ -119,7 +122,9 @@ def describe(obj, text):
     for fc in curves:
         target = fc.data_path.split('"')[1]
         source = mapping.match_channel(target)[0]          # CC names -> their ARKit channel
-        n = len(fc.keyframe_points)          # may be one less than the backend's frames past the audio's end
+        # the line's own keys, without its ease from and back to rest (LEAD keys each side); may be one less
+        # than the backend's frames past the audio's end
+        n = len(fc.keyframe_points) - 2 * LEAD
         for i in (0, n // 2, n - 1):
             want = float(result.weights[i, idx[source]])
             errors.append(abs(fc.evaluate(1 + i) - want))
@@ -132,7 +137,7 @@ def describe(obj, text):
         if s.get("unitaf_line") == text]
     return {"action": action.name, "fcurves": len(curves),
             "targets": sorted(fc.data_path.split('"')[1] for fc in curves),
-            "keys": sorted({len(fc.keyframe_points) for fc in curves}), "expected_keys": result.duration * 24,
+            "keys": sorted({len(fc.keyframe_points) for fc in curves}), "expected_keys": result.duration * 24 + 2 * LEAD,
             "min": float(values.min()), "max": float(values.max()), "max_error": max(errors),
             "wav": action["unitaf_wav"], "wav_exists": os.path.isfile(action["unitaf_wav"]),
             "strips": strips, "duration": result.duration}

@@ -19,6 +19,7 @@ from addon_helpers import (
     StandInBackend,
     face_result,
     file_digest,
+    line_actions,
     mesh_with_keys,
     push_undo,
     run_generate,
@@ -92,15 +93,18 @@ def test_demo_head_gets_one_action_52_curves_audio_and_survives_reload(blend, tm
     assert [a.name for a in actions] == ["UniTAF: Hello there, how are you?"]
     action = actions[0]
     key = head.data.shape_keys
-    assert key.animation_data.action == action
+    assert key.animation_data.action is None                     # it plays from the NLA, never as active
+    assert line_actions(head) == [action]
     curves = curve_by_key(action)
     assert sorted(curves) == sorted(ARKIT_CHANNELS)
-    expected_keys = result.duration * 24.0
+    ease = 3                                                     # 0.125 s at 24 fps, each side
+    expected_keys = result.duration * 24.0 + 2 * (ease + 1)
     for fc in curves.values():
         co = np.empty(2 * len(fc.keyframe_points), dtype=np.float32)
         fc.keyframe_points.foreach_get("co", co)
         assert abs(len(fc.keyframe_points) - expected_keys) <= 1
-        assert co[0] == 7 and np.all(np.diff(co[0::2]) == 1)
+        assert co[0] == 7 - ease - 1 and np.all(np.diff(co[0::2]) == 1)
+        assert co[1] == 0.0 and co[-1] == 0.0                    # eases from rest and back to rest
         assert co[1::2].min() >= 0.0 and co[1::2].max() <= 1.0
 
     wav_path = action["unitaf_wav"]
@@ -118,7 +122,7 @@ def test_demo_head_gets_one_action_52_curves_audio_and_survives_reload(blend, tm
     bpy.ops.wm.save_mainfile()
     bpy.ops.wm.open_mainfile(filepath=str(tmp_path / "scene.blend"))
     head = bpy.data.objects[head_name]
-    action = head.data.shape_keys.animation_data.action
+    [action] = line_actions(head)
     assert action.name == "UniTAF: Hello there, how are you?"
     curves = curve_by_key(action)
     for i in (0, 5, 17, len(result.weights) - 1):
@@ -136,7 +140,7 @@ def test_character_creator_names_at_29_97_fps_with_resampling(blend):
     blend.fixed_fps = 25.0                      # the backend answers at its own rate: the add-on resamples
     obj = mesh_with_keys("CC_Base_Body", CC_KEYS)
     assert run_generate(text="Character Creator check", start_frame=10) == {"FINISHED"}
-    action = obj.data.shape_keys.animation_data.action
+    [action] = line_actions(obj)
     curves = curve_by_key(action)
     assert set(curves) == set(CC_EXPECTED)      # Custom_Wrinkle is left alone
     fps = 30 / 1.001
@@ -144,7 +148,7 @@ def test_character_creator_names_at_29_97_fps_with_resampling(blend):
     src_t = np.arange(len(result.weights)) / result.fps
     for target, channel in CC_EXPECTED.items():
         fc = curves[target]
-        assert abs(len(fc.keyframe_points) - result.duration * fps) <= 1
+        assert abs(len(fc.keyframe_points) - result.duration * fps - 2 * 5) <= 1     # ease: 4+1 keys a side
         for k in (0, 3, 20, 40):
             want = np.interp(k / fps, src_t, result.weights[:, CHANNEL_INDEX[channel]])
             assert fc.evaluate(10 + k) == pytest.approx(want, abs=1e-4)
@@ -171,10 +175,21 @@ def test_existing_action_wav_and_strip_untouched(blend, tmp_path):
         coll.new_sound("Old line", existing_wav, 1, 1)
 
     assert run_generate(text="Hello there!", start_frame=5) == {"FINISHED"}
-    new = key.animation_data.action
+    assert key.animation_data.action == old                      # the user's Action stays active
+    [new] = line_actions(obj)
     assert new.name == "UniTAF: Hello there!" and new != old
     assert [tuple(p.co) for fc in fcurves_of(old) for p in fc.keyframe_points] == old_keys
-    assert old.use_fake_user                                     # kept when the file is saved
+    assert not old.use_fake_user and not new.use_fake_user
+    # It animates jawOpen, which the line drives too: its blending became Add, so both play there.
+    assert key.animation_data.action_blend_type == "ADD"
+    assert "stays active" in bpy.context.scene.unitaf.last_result
+    result = blend.last
+    bpy.context.scene.frame_set(5 + 8)
+    user_jaw = float(np.interp(13, [1, 12, 30], [0.0, 0.8, 0.1]))
+    want = min(1.0, result.weights[8, CHANNEL_INDEX["jawOpen"]] + user_jaw)
+    assert key.key_blocks["jawOpen"].value == pytest.approx(want, abs=0.02)      # Bezier user keys: approx
+    assert key.key_blocks["mouthSmileLeft"].value == pytest.approx(
+        result.weights[8, CHANNEL_INDEX["mouthSmileLeft"]], abs=1e-4)
     assert file_digest(existing_wav) == digest
     assert new["unitaf_wav"].endswith("hello_there_2.wav")
     if HAS_AUDIO:
@@ -188,24 +203,23 @@ def test_existing_action_wav_and_strip_untouched(blend, tmp_path):
     assert [tuple(p.co) for fc in fcurves_of(old) for p in fc.keyframe_points] == old_keys
 
 
-def test_nla_option_stacks_lines_without_replacing_the_active_action(blend):
+def test_every_line_plays_from_its_own_track_and_a_cross_talk_line_is_kept(blend):
     obj = mesh_with_keys("Face", list(ARKIT_CHANNELS))
-    bpy.context.scene.unitaf.use_nla = True
+    bpy.context.scene.unitaf.replace_overlapping = False        # a same-frame line is kept, not retaken
     assert run_generate(text="First line", start_frame=1) == {"FINISHED"}
     assert run_generate(text="Second line", start_frame=100) == {"FINISHED"}
     assert run_generate(text="Overlapping line", start_frame=20) == {"FINISHED"}
     ad = obj.data.shape_keys.animation_data
     assert ad.action is None
-    strips = sorted((s.frame_start, s.action.name) for t in ad.nla_tracks for s in t.strips)
-    assert strips == [(1.0, "UniTAF: First line"), (20.0, "UniTAF: Overlapping line"),
-                      (100.0, "UniTAF: Second line")]
-    assert len(ad.nla_tracks) == 2                 # the overlapping line went on a second track
-    # The strips play: on 4.4+ this needs each strip's action slot.
+    assert [[s.action.name for s in t.strips] for t in ad.nla_tracks] == [
+        ["UniTAF: First line"], ["UniTAF: Second line"], ["UniTAF: Overlapping line"]]
+    assert [t.strips[0].extrapolation for t in ad.nla_tracks] == ["HOLD", "NOTHING", "NOTHING"]
     jaw = obj.data.shape_keys.key_blocks["jawOpen"]
-    weights = blend.last.weights[:, CHANNEL_INDEX["jawOpen"]]     # every line got the same hand-made curve
-    for frame, want in ((100 + 6, weights[6]), (20 + 3, weights[3]), (70, weights[-1])):
+    j = CHANNEL_INDEX["jawOpen"]
+    first, second, third = (face_result(1.5, 24.0, phase=0.9 * i).weights[:, j] for i in range(3))
+    for frame, want in ((100 + 6, second[6]), (20 + 8, third[8]), (5, first[4]), (70, 0.0), (200, 0.0)):
         bpy.context.scene.frame_set(frame)
-        assert jaw.value == pytest.approx(want, abs=1e-5), frame   # 70: the first line's end, held
+        assert jaw.value == pytest.approx(want, abs=1e-4), frame   # 70, 200: between and after lines, rest
 
 
 def test_undo_restores_the_scene(blend, tmp_path):
@@ -228,7 +242,7 @@ def test_animate_from_audio_references_the_recording(blend, tmp_path):
                                                  transcript="  So it begins ") == {"FINISHED"}
     request = blend.requests[-1]
     assert request.transcript == "So it begins" and request.wav_bytes[:4] == b"RIFF"
-    action = obj.data.shape_keys.animation_data.action
+    [action] = line_actions(obj)
     assert action.name == "UniTAF: So it begins"
     assert action["unitaf_wav"] == str(recording)
     assert file_digest(recording) == digest
@@ -302,7 +316,8 @@ def test_face_result_values_written_exactly_through_apply(blend):
     action = bpy.data.actions[applied.action_name]
     assert action["unitaf_line"] == "Batch row 1"
     assert sorted(curve_by_key(action)) == ["A", "O"]
-    assert timing.frame_count(result.duration, 24.0) == len(curve_by_key(action)["A"].keyframe_points)
+    ease_keys = 2 * (3 + 1)
+    assert timing.frame_count(result.duration, 24.0) + ease_keys == len(curve_by_key(action)["A"].keyframe_points)
 
 
 def test_unregister_leaves_nothing_behind():

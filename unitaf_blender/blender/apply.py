@@ -1,12 +1,14 @@
 """Put one FaceResult into the scene: the ONE writer used by the operators and the batch.
 
-What it creates, each tagged with the custom property `unitaf_line` (= the `name` given):
-- a new Action on the mesh's Key datablock (one F-curve per mapped shape key, a key per scene frame),
-  assigned as the Key's active Action or, with `use_nla`, as a strip on an NLA track named "UniTAF";
-  the Action also carries `unitaf_wav` (the WAV path or ""), `unitaf_start_frame`, `unitaf_fps`;
+What it creates, each tagged with the custom property `unitaf_line` (= the `name` given) and the line's id:
+- a new Action on the mesh's Key datablock (one F-curve per mapped shape key, a key per scene frame plus a
+  short ease from and back to rest), playing from its own NLA track (never the active Action); the Action
+  also carries `unitaf_wav` (the WAV path or ""), `unitaf_start_frame`, `unitaf_frame_end`, `unitaf_fps`;
 - a new WAV file (unique name, never overwriting) when the result carries audio;
 - a sound strip at the start frame on a free sequencer channel (also tagged `unitaf_wav`).
-Everything is checked before anything is written; if writing fails half-way, what was created is removed.
+A retake (an explicit line id, or a line of the same object that the new one mostly covers) replaces that
+line: its track, Action and sound strip go (see `lines.remove_line`). Everything is checked before anything
+is written; if writing fails half-way, what was created is removed.
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ from typing import Any
 import bpy
 import numpy as np
 
-from ..core import timing
+from ..core import line_envelope, timing
 from ..core.backend_api import BackendError, FaceResult
 from ..core.mapping import Mapping, MappingError, auto_map, check_mapping, target_curves
 from ..core.naming import action_name
-from . import sound, writer
+from . import lines, sound, writer
 from .compat import strips_collection
 
-TAG = "unitaf_line"
+TAG = writer.LINE_TAG
 
 
 class ApplyError(BackendError):
@@ -42,6 +44,9 @@ class AppliedLine:
     mapped_channels: int             # shape keys written (one F-curve each)
     nla_strip_name: str | None = None
     warnings: tuple[str, ...] = ()   # things the user should know (e.g. no audio support: no strip)
+    line_id: str = ""
+    replaced: tuple[str, ...] = ()   # names of the lines this one replaced (a retake)
+    notes: tuple[str, ...] = ()      # what else changed in the scene (e.g. the playback sync mode)
 
 
 def shape_key_names(obj: Any) -> list[str]:
@@ -83,13 +88,17 @@ def check_result(result: FaceResult) -> np.ndarray:
 
 
 def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: int, name: str,
-                      mapping: Mapping | None = None, add_sound: bool = True, use_nla: bool = False,
+                      mapping: Mapping | None = None, add_sound: bool = True,
                       audio_dir: str | None = None, audio_file: str | None = None,
-                      extend_range: bool = False) -> AppliedLine:
+                      extend_range: bool = False, line_id: str | None = None,
+                      replace_line: str | None = None, replace_overlapping: bool = True) -> AppliedLine:
     """Write `result` onto `obj`'s shape keys from `start_frame` on. `name` is the line's text or label
     (names the Action and the WAV). `audio_file` is an existing recording to reference when the result
-    carries no audio of its own (the animate-from-audio path); it is never copied or changed."""
+    carries no audio of its own (the animate-from-audio path); it is never copied or changed.
+    `line_id` names the new line (a new id by default); `replace_line` is the id of a line of `obj` this
+    one replaces; with `replace_overlapping`, lines of `obj` the new one mostly covers are replaced too."""
     target_mapping = resolve_mapping(obj, mapping)
+    lines.check_editable(obj)
     weights = check_result(result)
     fps = timing.scene_fps(scene.render.fps, scene.render.fps_base)
     n = timing.frame_count(result.duration, fps)
@@ -97,34 +106,55 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
     curves = target_curves(sampled, result.channels, target_mapping)
     frames = timing.key_frames(start_frame, n)
     frame_end = max(start_frame + n - 1, timing.end_frame(start_frame, result.duration, fps))
+    ease = line_envelope.ease_frames(fps)
+    eased = {block: line_envelope.with_ease(frames, values, ease) for block, values in curves.items()}
+    key_frames = next(iter(eased.values()))[0] if eased else frames
+    span = line_envelope.Span(int(start_frame), int(frame_end))
+    replaced = _lines_replaced(obj, span, replace_line, replace_overlapping)
     key = obj.data.shape_keys
     action_name = writer_action_name(name)
+    new_id = line_id or lines.new_line_id()
 
     created_wav: str | None = None
     wav_path: str | None = None
     written: writer.WrittenAction | None = None
     strip = None
     warnings: list[str] = []
+    notes: list[str] = []
     had_sequencer = scene.sequence_editor is not None
     try:
         if add_sound and result.audio_wav:
             created_wav = wav_path = sound.save_wav(result.audio_wav, sound.audio_directory(audio_dir), name)
         elif add_sound and audio_file:
             wav_path = os.path.abspath(bpy.path.abspath(audio_file))
-        written = writer.write_key_action(key, action_name, frames, curves)
+        written = writer.write_key_action(key, action_name, key_frames,
+                                          {block: values for block, (_f, values) in eased.items()})
         action = written.action
         action[TAG] = name
+        action[lines.LINE_ID] = new_id
         action["unitaf_wav"] = wav_path or ""
+        action[lines.WAV_OWNED] = created_wav is not None
         action["unitaf_start_frame"] = int(start_frame)
+        action["unitaf_frame_end"] = int(frame_end)
         action["unitaf_fps"] = float(fps)
+        for old in replaced:               # before the new sound strip, so it can take the old channel
+            lines.remove_line(scene, obj, old, ease)
         if wav_path is not None and not bpy.app.build_options.audaspace:
             warnings.append("this Blender has no audio support, so no sound strip was added "
                             f"(the audio is in {wav_path})")
         elif wav_path is not None:
             strip = sound.add_sound_strip(scene, wav_path, action.name, start_frame, frame_end + 1)
             strip[TAG] = name
+            strip[lines.LINE_ID] = new_id
             strip["unitaf_wav"] = wav_path
-        writer.assign_action(key, written, use_nla=use_nla, start_frame=start_frame)
+            note = sound.keep_in_sync(scene)
+            if note:
+                notes.append(note)
+        writer.assign_action(key, written, start_frame=int(key_frames[0]), blend_frames=ease)
+        paths = {writer.shape_key_data_path(block) for block in curves}
+        note = writer.layer_user_action(key.animation_data, paths)
+        if note:
+            notes.append(note)
     except Exception:
         _undo_partial(scene, written, strip, created_wav)
         if not had_sequencer and scene.sequence_editor is not None:
@@ -141,7 +171,19 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
         mapped_channels=written.fcurve_count,
         nla_strip_name=written.nla_strip_name,
         warnings=tuple(warnings),
+        line_id=new_id,
+        replaced=tuple(old.name for old in replaced),
+        notes=tuple(notes),
     )
+
+
+def _lines_replaced(obj: Any, span: line_envelope.Span, replace_line: str | None,
+                    replace_overlapping: bool) -> list[lines.LineOnScene]:
+    """The lines of `obj` a new line over `span` replaces; a LineError for an unknown `replace_line`."""
+    chosen = [lines.find_line(obj, replace_line)] if replace_line else []
+    if replace_overlapping:
+        chosen += [line for line in lines.retakes_of(obj, span) if line not in chosen]
+    return chosen
 
 
 def writer_action_name(text: str) -> str:

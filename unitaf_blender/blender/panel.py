@@ -7,7 +7,7 @@ from typing import Any
 import bpy
 
 from ..core.mapping import auto_map
-from . import worker
+from . import lines, worker
 from .apply import shape_key_names
 from .properties import rows_mapping
 
@@ -20,6 +20,27 @@ class UNITAF_UL_mapping(bpy.types.UIList):
         row = layout.row(align=True)
         row.label(text=item.target, icon="CHECKMARK" if item.source != "NONE" else "BLANK1")
         row.prop(item, "source", text="")
+
+
+class UNITAF_UL_lines(bpy.types.UIList):
+    """The target's lines (a filtered view of the file's Actions): pick one to retake or remove."""
+
+    def draw_item(self, context: Any, layout: Any, data: Any, item: Any, icon: Any, active_data: Any,
+                  active_property: Any, index: Any = 0, flt_flag: Any = 0) -> None:
+        start, end = item.get("unitaf_start_frame", 0), item.get("unitaf_frame_end", 0)
+        layout.label(text=f"{start}-{end}  {item.get('unitaf_line', item.name)}", icon="SPEAKER")
+
+    def filter_items(self, context: Any, data: Any, propname: str) -> Any:   # (flags, order) lists
+        actions = getattr(data, propname)
+        settings = context.scene.unitaf
+        obj = settings.target or context.active_object
+        ours = {line.action.name: line.span.start for line in lines.lines_of(obj)} if obj is not None else {}
+        flags = [self.bitflag_filter_item if a.name in ours else 0 for a in actions]
+        by_start = sorted(range(len(actions)), key=lambda i: (ours.get(actions[i].name, 0), actions[i].name))
+        order = [0] * len(actions)
+        for position, i in enumerate(by_start):
+            order[i] = position
+        return flags, order
 
 
 class _SidebarPanel(bpy.types.Panel):
@@ -71,7 +92,7 @@ class UNITAF_PT_main(_SidebarPanel):
         col = layout.column(heading="Options")
         col.prop(s, "add_sound")
         col.prop(s, "extend_range")
-        col.prop(s, "use_nla")
+        col.prop(s, "replace_overlapping")
         col.prop(s, "mode")
 
         job = worker.current_job()
@@ -117,6 +138,31 @@ class UNITAF_PT_mapping(_SubPanel):
             layout.template_list("UNITAF_UL_mapping", "", s, "mapping_rows", s, "mapping_index", rows=8)
 
 
+class UNITAF_PT_lines(_SubPanel):
+    bl_label = "Lines"
+    bl_idname = "UNITAF_PT_lines"
+
+    def draw(self, context: Any) -> None:
+        layout = self.layout
+        if layout is None:
+            return
+        s = context.scene.unitaf
+        obj = s.target or context.active_object
+        found = lines.lines_of(obj) if obj is not None else []
+        if not found:
+            layout.label(text="No lines on this object yet")
+            return
+        layout.template_list("UNITAF_UL_lines", "", bpy.data, "actions", s, "line_index", rows=4)
+        picked = bpy.data.actions[s.line_index] if 0 <= s.line_index < len(bpy.data.actions) else None
+        line = lines.line_of_action(obj, picked) if picked is not None else None
+        row = layout.row(align=True)
+        row.enabled = line is not None
+        retake = row.operator("unitaf.generate_speech_animation", text="Retake", icon="FILE_REFRESH")
+        retake.replace_line = line.line_id if line is not None else ""
+        remove = row.operator("unitaf.remove_line", text="Remove", icon="TRASH")
+        remove.line_id = line.line_id if line is not None else ""
+
+
 class UNITAF_PT_demo(_SubPanel):
     bl_label = "Demo Head"
     bl_idname = "UNITAF_PT_demo"
@@ -132,4 +178,5 @@ def _has_usable_keys(settings: Any, obj: Any) -> bool:
     return auto_map(shape_key_names(obj)).usable
 
 
-CLASSES = (UNITAF_UL_mapping, UNITAF_PT_main, UNITAF_PT_mapping, UNITAF_PT_demo)
+CLASSES = (UNITAF_UL_mapping, UNITAF_UL_lines, UNITAF_PT_main, UNITAF_PT_mapping, UNITAF_PT_lines,
+           UNITAF_PT_demo)

@@ -54,9 +54,11 @@ class UNITAF_SceneSettings(bpy.types.PropertyGroup):
         name="Add Audio Strip", default=True, description="Put the speech in the sequencer")
     extend_range: BoolProperty(  # type: ignore[valid-type]
         name="Extend Frame Range", default=True, description="Make the scene end no earlier than the line")
-    use_nla: BoolProperty(  # type: ignore[valid-type]
-        name="NLA Strip", default=False,
-        description="Put the new Action in an NLA strip at the start frame instead of making it active")
+    replace_overlapping: BoolProperty(  # type: ignore[valid-type]
+        name="Retake Overlapping Line", default=True,
+        description="A new line that covers most of an earlier line of the same character replaces it")
+    line_index: IntProperty(  # type: ignore[valid-type]
+        description="The line picked in the target's list of lines (an index into the file's Actions)")
     mode: EnumProperty(name="Mode", items=MODE_ITEMS, default="auto")  # type: ignore[valid-type]
     mapping_rows: CollectionProperty(type=UNITAF_MappingRow)  # type: ignore[valid-type]
     mapping_index: IntProperty()  # type: ignore[valid-type]

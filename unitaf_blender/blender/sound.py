@@ -75,3 +75,12 @@ def add_sound_strip(scene: Any, filepath: str, name: str, frame_start: int, fram
         except ValueError:       # another drive on Windows: keep the absolute path
             pass
     return strip
+
+
+def keep_in_sync(scene: Any) -> str | None:
+    """Play back in step with the audio (frames are dropped rather than letting the face drift from the
+    sound); returns a sentence for the report when the scene's setting was changed."""
+    if getattr(scene, "sync_mode", "AUDIO_SYNC") == "AUDIO_SYNC":
+        return None
+    scene.sync_mode = "AUDIO_SYNC"
+    return "playback now syncs to audio (Playback > Sync: Sync to Audio) so the face keeps step with the sound"

@@ -2,8 +2,8 @@
 
 Keys go in with `keyframe_points.add` + `foreach_set` (thousands of keys in milliseconds, where
 `keyframe_insert` per key takes seconds). On 4.4+ the Action is layered (layer, keyframe strip, a slot for
-the Key, a channelbag); on 4.2/4.3 it has legacy F-curves. Nothing existing is modified: the Action is new,
-and a previously assigned Action keeps a fake user so it is never dropped on save.
+the Key, a channelbag); on 4.2/4.3 it has legacy F-curves. Each line plays from its own NLA track; nothing
+becomes the active Action, and no track, strip or Action that is not a line of ours is changed.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 from .compat import LAYERED_ACTIONS
 
 CHANNEL_GROUP = "UniTAF"
-NLA_TRACK_NAME = "UniTAF"
+LINE_TAG = "unitaf_line"       # custom property on every Action that is a line of ours
 INTERPOLATION_LINEAR = 1    # the enum value of 'LINEAR' in KeyframePoint.interpolation
 
 
@@ -77,44 +77,88 @@ def write_key_action(key: Any, name: str, frames: np.ndarray, curves: dict[str, 
     return WrittenAction(action=action, slot=slot, fcurve_count=len(curves))
 
 
-def assign_action(key: Any, written: WrittenAction, *, use_nla: bool, start_frame: int) -> None:
-    """Play the new Action on the Key: as its active Action, or as a new NLA strip at start_frame."""
-    anim = key.animation_data or key.animation_data_create()
-    if use_nla:
-        written.nla_strip_name = _add_nla_strip(anim, written, start_frame)
-        return
-    previous = anim.action
-    if previous is not None and previous.users <= 1 and not previous.use_fake_user:
-        previous.use_fake_user = True     # still reachable after the swap, kept when the file is saved
-    anim.action = written.action
-    if written.slot is not None:
-        anim.action_slot = written.slot
+def assign_action(key: Any, written: WrittenAction, *, start_frame: int, blend_frames: int) -> None:
+    """Play the new Action as the only strip of a new NLA track of ours on top of the Key's tracks.
 
-
-def _add_nla_strip(anim: Any, written: WrittenAction, start_frame: int) -> str:
-    """A strip on the lowest UniTAF track with room at start_frame, or on a new track on top.
-
-    Strips on the lowest UniTAF track keep Blender's extrapolation (the first holds, later ones hold
-    forward), so the face always has a value. A strip on a higher track (lines that overlap) plays only
-    over its own frames ('NOTHING'): held forward it would hide every later line below it.
+    One strip per track: Blender's glTF exporter writes one animation per single-strip track (it skips
+    tracks with several strips), and a line can be removed or retaken without moving any other.
     """
-    ours = [t for t in anim.nla_tracks if t.name.startswith(NLA_TRACK_NAME)]
-    strip = None
-    for track in ours:
-        try:
-            strip = track.strips.new(written.action.name, start_frame, written.action)
-            break
-        except RuntimeError:      # no room on this track
-            continue
-    if strip is None:
-        track = anim.nla_tracks.new()
-        track.name = NLA_TRACK_NAME
-        strip = track.strips.new(written.action.name, start_frame, written.action)
-    if ours and track != ours[0]:
-        strip.extrapolation = "NOTHING"
+    anim = key.animation_data or key.animation_data_create()
+    adopt_active_line(anim)
+    track = anim.nla_tracks.new()
+    track.name = written.action.name
+    strip = track.strips.new(written.action.name, int(start_frame), written.action)
     if written.slot is not None and hasattr(strip, "action_slot"):
         strip.action_slot = written.slot
-    return str(strip.name)
+    written.nla_strip_name = str(strip.name)
+    settle_tracks(anim, blend_frames)
+
+
+def is_line_action(action: Any) -> bool:
+    return action is not None and action.get(LINE_TAG) is not None
+
+
+def line_tracks(anim: Any) -> list[Any]:
+    """Our tracks, bottom first: those whose one strip plays a line's Action."""
+    if anim is None:
+        return []
+    return [t for t in anim.nla_tracks
+            if len(t.strips) == 1 and is_line_action(t.strips[0].action)]
+
+
+def settle_tracks(anim: Any, blend_frames: int) -> None:
+    """Make every line play, whatever was added or removed.
+
+    The lowest line holds its first and last keys (both the rest pose) over every frame no line covers,
+    so the face reads rest outside lines (an unanimated frame would read the property's default, which
+    is 1.0 for a shape key on 5.0). The others play only over their own frames ('NOTHING': a held line
+    would hide every later one below it) and blend in and out against what is below them.
+    """
+    for i, track in enumerate(line_tracks(anim)):
+        strip = track.strips[0]
+        strip.use_auto_blend = False
+        if i == 0:
+            strip.extrapolation = "HOLD"
+            strip.blend_in = strip.blend_out = 0.0
+        else:
+            strip.extrapolation = "NOTHING"
+            room = max(0.0, (strip.frame_end - strip.frame_start) / 2.0 - 1.0)
+            strip.blend_in = strip.blend_out = float(min(blend_frames, room))
+
+
+def adopt_active_line(anim: Any) -> None:
+    """An active Action of ours (a file from an earlier version) becomes a track like every other line."""
+    action = anim.action
+    if not is_line_action(action):
+        return
+    slot = getattr(anim, "action_slot", None)
+    anim.action = None
+    track = anim.nla_tracks.new()
+    track.name = action.name
+    strip = track.strips.new(action.name, int(action.frame_range[0]), action)
+    if slot is not None and hasattr(strip, "action_slot"):
+        strip.action_slot = slot
+    action.use_fake_user = False
+
+
+def layer_user_action(anim: Any, data_paths: set[str]) -> str | None:
+    """Keep the user's own active Action and let the lines still play under it.
+
+    An active Action is evaluated on top of the NLA; with 'Replace' it hides the lines on every shape key
+    it animates. Where it animates keys the line drives, its blending becomes 'Add': its keys add to the
+    line's. Returns a sentence for the report, or None when nothing needed changing.
+    """
+    action = anim.action
+    if action is None or is_line_action(action):
+        return None
+    shared = sorted({fc.data_path for fc in fcurves_of(action)} & data_paths)
+    if not shared or anim.action_blend_type != "REPLACE":
+        return None
+    anim.action_blend_type = "ADD"
+    names = [p.split('"')[1] for p in shared[:3]]
+    more = f" and {len(shared) - 3} more" if len(shared) > 3 else ""
+    return (f"your Action '{action.name}' stays active; its blending is now Add, so its keys on "
+            f"{', '.join(names)}{more} add to the lines instead of hiding them")
 
 
 def fcurves_of(action: Any, key: Any | None = None) -> list[Any]:

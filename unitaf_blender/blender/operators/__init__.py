@@ -1,6 +1,14 @@
 """One operator per module; CLASSES lists them all for registration."""
 
-from . import add_demo_head, animate_from_audio, cancel, check_backend, generate_speech_animation, mapping_ops
+from . import (
+    add_demo_head,
+    animate_from_audio,
+    cancel,
+    check_backend,
+    generate_speech_animation,
+    line_ops,
+    mapping_ops,
+)
 
 CLASSES = (
     generate_speech_animation.UNITAF_OT_generate_speech_animation,
@@ -9,4 +17,5 @@ CLASSES = (
     cancel.UNITAF_OT_cancel,
     check_backend.UNITAF_OT_check_backend,
     *mapping_ops.CLASSES,
+    *line_ops.CLASSES,
 )

@@ -37,6 +37,8 @@ class UNITAF_OT_animate_from_audio(LineOperator, bpy.types.Operator):
     start_frame: IntProperty(  # type: ignore[valid-type]
         name="Start Frame", default=-1, min=-1, description="-1: the current frame")
     mode: EnumProperty(name="Mode", items=MODE_ITEMS, default="auto")  # type: ignore[valid-type]
+    replace_line: StringProperty(  # type: ignore[valid-type]
+        name="Replace Line", description="Id of a line of the target that this one replaces (a retake)")
 
     _picked_in_browser = False
 

@@ -1,7 +1,8 @@
 """What both line operators share: checks first, the backend call off the main thread (or synchronously
 in background mode), the result applied on the main thread, one report for every outcome.
 
-An operator subclasses `LineOperator` and implements `prepare(context) -> PreparedLine`, which checks all
+Every UniTAF operator that changes the scene derives from `SceneOperator` (one poll: nothing runs while
+a line is being generated). A line operator subclasses `LineOperator` and implements `prepare(context) -> PreparedLine`, which checks all
 input and raises a user-facing error before anything runs. Undo: the operators have the UNDO flag, so
 Blender pushes one undo step when they finish (FINISHED); a cancelled or failed run changed nothing.
 """
@@ -18,13 +19,14 @@ from ...core.line_inputs import InputError
 from ...core.mapping import MappingError
 from .. import worker
 from ..apply import AppliedLine, apply_face_result
+from ..lines import LineError
 
 if TYPE_CHECKING:     # fake-bpy-module's literal type of an operator's result set
     from bpy.stub_internal.rna_enums import OperatorReturnItems
     Result = set[OperatorReturnItems]
 
 # Errors that are the user's to fix: reported as they are, in one line.
-USER_ERRORS = (BackendError, MappingError, InputError, OSError)
+USER_ERRORS = (BackendError, MappingError, InputError, LineError, OSError)
 POLL_SECONDS = 0.1
 
 
@@ -37,8 +39,9 @@ class PreparedLine:
     mapping: dict[str, str] | None
     work: worker.Work                           # the backend call
     add_sound: bool = True
-    use_nla: bool = False
     extend_range: bool = False
+    replace_line: str | None = None             # the id of a line of `obj` this one replaces (a retake)
+    replace_overlapping: bool = True            # also replace lines the new one mostly covers
     audio_dir: str | None = None
     audio_file: str | None = None
 
@@ -56,6 +59,9 @@ def result_message(applied: AppliedLine, obj_name: str) -> str:
               f"frames {applied.frame_start}-{applied.frame_end}")]
     if applied.sound_strip_name:
         parts.append(f"sound strip '{applied.sound_strip_name}'")
+    if applied.replaced:
+        parts.append("replaced " + ", ".join(f"'{name}'" for name in applied.replaced))
+    parts.extend(applied.notes)
     parts.extend(applied.warnings)
     return "; ".join(parts)
 
@@ -65,7 +71,15 @@ def settings_of(context: Any) -> Any:
     return getattr(context.scene, "unitaf", None)
 
 
-class LineOperator:
+class SceneOperator:
+    """Mixin for every bpy.types.Operator of ours that changes the scene: the shared poll."""
+
+    @classmethod
+    def poll(cls, context: Any) -> bool:
+        return worker.current_job() is None     # one line at a time; Cancel stops the one running
+
+
+class LineOperator(SceneOperator):
     """Mixin for bpy.types.Operator subclasses that turn one line into a FaceResult and apply it."""
 
     _job: worker.Job | None = None
@@ -94,9 +108,10 @@ class LineOperator:
         try:
             applied = apply_face_result(
                 context.scene, prepared.obj, result, start_frame=prepared.start_frame, name=prepared.name,
-                mapping=prepared.mapping, add_sound=prepared.add_sound, use_nla=prepared.use_nla,
+                mapping=prepared.mapping, add_sound=prepared.add_sound,
                 audio_dir=prepared.audio_dir, audio_file=prepared.audio_file,
-                extend_range=prepared.extend_range)
+                extend_range=prepared.extend_range, replace_line=prepared.replace_line,
+                replace_overlapping=prepared.replace_overlapping)
         except Exception as exc:     # apply_face_result removed anything it had made
             return self._fail(context, exc)
         message = result_message(applied, prepared.obj.name)

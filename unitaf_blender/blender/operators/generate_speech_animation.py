@@ -10,6 +10,7 @@ from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
 from ...core import line_inputs, timing
 from ..apply import resolve_mapping
 from ..backend_factory import backend_for_settings
+from ..lines import check_editable
 from ..preferences import settings as addon_settings
 from ..properties import EMOTION_ITEMS, MODE_ITEMS, panel_text, rows_mapping
 from .common import LineOperator, PreparedLine, settings_of, target_object
@@ -31,6 +32,8 @@ class UNITAF_OT_generate_speech_animation(LineOperator, bpy.types.Operator):
         name="Start Frame", default=-1, min=-1, description="-1: the current frame")
     voice: StringProperty(name="Voice")  # type: ignore[valid-type]
     mode: EnumProperty(name="Mode", items=MODE_ITEMS, default="auto")  # type: ignore[valid-type]
+    replace_line: StringProperty(  # type: ignore[valid-type]
+        name="Replace Line", description="Id of a line of the target that this one replaces (a retake)")
 
     def prepare(self, context: Any) -> PreparedLine:
         return prepare_line(self, context, speak=True)
@@ -51,6 +54,7 @@ def prepare_line(op: Any, context: Any, *, speak: bool) -> PreparedLine:
     prefs = addon_settings(context)
     obj = target_object(context)
     mapping = resolve_mapping(obj, rows_mapping(settings, obj) if settings is not None else None)
+    check_editable(obj)
     fps = timing.scene_fps(scene.render.fps, scene.render.fps_base)
     options = line_inputs.LineOptions(
         emotion=str(_option(op, settings, "emotion", "neutral")),
@@ -80,8 +84,9 @@ def prepare_line(op: Any, context: Any, *, speak: bool) -> PreparedLine:
     return PreparedLine(
         obj=obj, name=name, start_frame=int(start), mapping=mapping, work=work,
         add_sound=bool(settings.add_sound) if settings is not None else True,
-        use_nla=bool(settings.use_nla) if settings is not None else False,
         extend_range=bool(settings.extend_range) if settings is not None else False,
         audio_dir=prefs.audio_folder or None,
         audio_file=None if speak else op.filepath,
+        replace_line=str(getattr(op, "replace_line", "")) or None,
+        replace_overlapping=bool(settings.replace_overlapping) if settings is not None else True,
     )

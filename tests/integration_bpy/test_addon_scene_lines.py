@@ -1,0 +1,202 @@
+"""Scenes, not single lines (real bpy 5.0 in .venv, 4.2 LTS in .venv-bpy42): several lines per character,
+two characters, retakes, Remove Line, undo, glTF export, and objects that cannot take a line.
+
+The stand-in backend answers each request with different known weights, so every value read back from
+the evaluated scene can be traced to the one line that should be playing there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import bpy
+import numpy as np
+import pytest
+from addon_helpers import (
+    HAS_AUDIO,
+    StandInBackend,
+    line_actions,
+    mesh_with_keys,
+    push_undo,
+    run_generate,
+    snapshot,
+    undo,
+    window_override,
+)
+
+import unitaf_blender
+from unitaf_blender.blender import backend_factory
+from unitaf_blender.blender.lines import LINE_ID, lines_of
+from unitaf_blender.core.channels import ARKIT_CHANNELS, CHANNEL_INDEX
+
+pytestmark = pytest.mark.bpy
+
+CHECKED = ("jawOpen", "mouthSmileLeft", "eyeBlinkRight", "browInnerUp", "tongueOut")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def addon():
+    unitaf_blender.register()
+    yield
+    backend_factory.set_test_backend(None)
+    unitaf_blender.unregister()
+
+
+@pytest.fixture
+def blend(tmp_path):
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "scene.blend"))
+    backend = StandInBackend()
+    backend_factory.set_test_backend(backend)
+    yield backend
+    backend_factory.set_test_backend(None)
+
+
+def generate(backend, obj, text, start, **props):
+    """One Generate click on `obj`; returns (line id, the backend's weights for it)."""
+    bpy.context.scene.unitaf.target = obj
+    assert run_generate(text=text, start_frame=start, **props) == {"FINISHED"}
+    [line] = [ln for ln in lines_of(obj) if ln.span.start == start]
+    return line.line_id, backend.last.weights
+
+
+def remove(line_id=""):
+    with window_override():
+        return bpy.ops.unitaf.remove_line("EXEC_DEFAULT", True, line_id=line_id)
+
+
+def values_at(obj, frame):
+    bpy.context.scene.frame_set(frame)
+    blocks = obj.data.shape_keys.key_blocks
+    return np.array([blocks[c].value for c in CHECKED])
+
+
+def assert_plays(obj, expected):
+    """Every line in `expected` (start frame -> backend weights) plays at its frames; nothing else does."""
+    spans = {ln.span.start: ln.span for ln in lines_of(obj)}
+    assert sorted(spans) == sorted(expected)
+    cols = [CHANNEL_INDEX[c] for c in CHECKED]
+    for start, weights in expected.items():
+        for i in range(spans[start].end - start + 1):
+            got = values_at(obj, start + i)
+            np.testing.assert_allclose(got, weights[i, cols], atol=1e-3, err_msg=f"{obj.name} frame {start + i}")
+
+
+def assert_rest(obj, frames):
+    for frame in frames:
+        np.testing.assert_allclose(values_at(obj, frame), 0.0, atol=1e-6, err_msg=f"{obj.name} frame {frame}")
+
+
+def our_fake_user_actions():
+    return [a.name for a in bpy.data.actions if a.get("unitaf_line") is not None and a.use_fake_user]
+
+
+def gltf_animations(tmp_path):
+    import addon_utils
+    addon_utils.enable("io_scene_gltf2", default_set=True)
+    out = tmp_path / "scene.gltf"
+    bpy.ops.export_scene.gltf(filepath=str(out), export_format="GLTF_SEPARATE")
+    return sorted(a["name"] for a in json.loads(out.read_text()).get("animations", []))
+
+
+def test_four_lines_retake_remove_undo_all_play(blend, tmp_path):
+    face = mesh_with_keys("Face", list(ARKIT_CHANNELS))
+    push_undo("before UniTAF")
+    starts = (1, 60, 120, 180)
+    ids, expected = {}, {}
+    for n, start in enumerate(starts, 1):
+        ids[start], expected[start] = generate(blend, face, f"Line {n}", start)
+    assert_plays(face, expected)
+    assert_rest(face, (-20, 45, 100, 165, 230, 400))
+    first_take_wav = next(ln.wav_path for ln in lines_of(face) if ln.span.start == 60)
+
+    # Retake line 2: the same character over the same frames replaces it.
+    ids[60], expected[60] = generate(blend, face, "Line 2, better", 60)
+    assert "replaced 'Line 2'" in bpy.context.scene.unitaf.last_result
+    assert_plays(face, expected)
+    assert [a.get("unitaf_line") for a in line_actions(face)] == ["Line 1", "Line 2, better", "Line 3", "Line 4"]
+    if HAS_AUDIO:
+        strips = [s for s in bpy.context.scene.sequence_editor.strips_all if s.get(LINE_ID)] \
+            if hasattr(bpy.context.scene.sequence_editor, "strips_all") else \
+            [s for s in bpy.context.scene.sequence_editor.sequences_all if s.get(LINE_ID)]
+        assert sorted(s.get("unitaf_line") for s in strips) == ["Line 1", "Line 2, better", "Line 3", "Line 4"]
+
+    # Remove line 3 on purpose: picked in the panel's list.
+    line3 = next(ln for ln in lines_of(face) if ln.span.start == 120)
+    bpy.context.scene.unitaf.line_index = bpy.data.actions.find(line3.action.name)
+    assert remove() == {"FINISHED"}
+    removed = expected.pop(120)
+    assert_plays(face, expected)
+    assert_rest(face, range(118, 160, 3))
+    assert gltf_animations(tmp_path) == sorted(a.name for a in line_actions(face))
+
+    # One undo step brings line 3 back, exactly as it was.
+    undo()
+    face = bpy.data.objects["Face"]
+    expected[120] = removed
+    assert_plays(face, expected)
+    assert_rest(face, (-20, 45, 100, 165, 230, 400))
+    names = gltf_animations(tmp_path)
+    assert len(names) == 4 and names == sorted(a.name for a in line_actions(face))
+    assert our_fake_user_actions() == []
+    assert len([a for a in bpy.data.actions if a.get("unitaf_line") is not None]) == 4
+
+    # Saving drops the first take's WAV (nothing uses it); every line's own WAV stays.
+    bpy.ops.wm.save_mainfile()
+    assert not os.path.exists(first_take_wav)
+    assert all(os.path.exists(ln.wav_path) for ln in lines_of(face))
+
+
+def test_retake_picked_in_the_list_replaces_a_line_it_does_not_overlap(blend):
+    face = mesh_with_keys("Face", list(ARKIT_CHANNELS))
+    _, first = generate(blend, face, "Keep me", 1)
+    old_id, _ = generate(blend, face, "Redo me", 80)
+    new_id, new = generate(blend, face, "Redone, elsewhere", 200, replace_line=old_id)
+    assert old_id != new_id
+    assert [ln.name for ln in lines_of(face)] == ["Keep me", "Redone, elsewhere"]
+    assert_plays(face, {1: first, 200: new})
+    assert_rest(face, range(78, 120, 5))
+
+
+def test_remove_line_errors_change_nothing(blend, tmp_path):
+    face = mesh_with_keys("Face", list(ARKIT_CHANNELS))
+    generate(blend, face, "Only line", 1)
+    before = snapshot(tmp_path)
+    with pytest.raises(RuntimeError, match="has no line"):
+        remove("no-such-line")
+    bpy.context.scene.unitaf.line_index = -1
+    with pytest.raises(RuntimeError, match="pick one of the lines"):
+        remove()
+    assert snapshot(tmp_path) == before
+
+
+def test_two_characters_interleaved_with_defaults_each_plays_its_own_lines(blend):
+    alice = mesh_with_keys("Alice", list(ARKIT_CHANNELS))
+    bob = mesh_with_keys("Bob", list(ARKIT_CHANNELS))
+    own = {"Alice": {}, "Bob": {}}
+    for obj, start in ((alice, 1), (bob, 20), (alice, 50), (bob, 70), (alice, 100)):
+        own[obj.name][start] = generate(blend, obj, f"{obj.name} at {start}", start)[1]
+    assert_plays(alice, own["Alice"])
+    assert_plays(bob, own["Bob"])
+    assert_rest(alice, (45, 90, 150))
+    assert_rest(bob, (5, 60, 110))
+    assert our_fake_user_actions() == []
+
+
+def test_a_linked_library_object_is_refused_and_nothing_changes(blend, tmp_path):
+    lib_path = tmp_path / "characters.blend"
+    mesh_with_keys("Linked face", list(ARKIT_CHANNELS))
+    bpy.ops.wm.save_as_mainfile(filepath=str(lib_path))
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "shot.blend"))
+    with bpy.data.libraries.load(str(lib_path), link=True) as (_src, dst):
+        dst.objects = ["Linked face"]
+    obj = dst.objects[0]
+    bpy.context.scene.collection.objects.link(obj)
+    bpy.context.scene.unitaf.target = obj
+    before = snapshot(tmp_path)
+    with pytest.raises(RuntimeError, match="is linked from .*characters.blend.*Make Local"):
+        run_generate(text="Not on a linked face", start_frame=1)
+    assert snapshot(tmp_path) == before
+    assert blend.requests == []                       # refused before the backend was asked

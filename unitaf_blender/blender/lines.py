@@ -1,0 +1,138 @@
+"""The lines on a character, found and removed: each is an Action of ours playing from its own NLA track of
+the mesh's shape keys, a sound strip tagged with the same line id, and (when we wrote it) a WAV file.
+
+Removal never deletes a WAV at once: an undo brings the sound strip back and it must still find its file.
+A WAV we wrote is deleted when the file is saved (or a batch ends) and nothing in the file uses it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import bpy
+
+from ..core.line_envelope import Span
+from .compat import all_strips, strips_collection
+from .writer import is_line_action, line_tracks, settle_tracks
+
+LINE_ID = "unitaf_line_id"        # on the Action and its sound strip: which line they belong to
+WAV_OWNED = "unitaf_wav_owned"    # on the Action: True when the WAV is ours (a recording never is)
+
+_retired_wavs: set[str] = set()   # WAVs of removed lines, deleted once nothing uses them
+
+
+class LineError(Exception):
+    """The line asked for does not exist on this object (or cannot be changed); nothing was changed."""
+
+
+@dataclass(frozen=True)
+class LineOnScene:
+    line_id: str
+    name: str                  # the line's text or label
+    action: Any                # bpy.types.Action
+    track: Any                 # its NLA track
+    span: Span                 # the frames its audio plays in
+
+    @property
+    def wav_path(self) -> str:
+        return str(self.action.get("unitaf_wav", ""))
+
+
+def new_line_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def shape_key_anim(obj: Any) -> Any:
+    key = obj.data.shape_keys if obj is not None and obj.type == "MESH" else None
+    return None if key is None else key.animation_data
+
+
+def lines_of(obj: Any) -> list[LineOnScene]:
+    """The object's lines, in the order they start."""
+    out = []
+    for track in line_tracks(shape_key_anim(obj)):
+        action = track.strips[0].action
+        start = int(action.get("unitaf_start_frame", track.strips[0].frame_start))
+        end = int(action.get("unitaf_frame_end", track.strips[0].frame_end))
+        out.append(LineOnScene(line_id=str(action.get(LINE_ID, action.name)), name=str(action.get("unitaf_line")),
+                               action=action, track=track, span=Span(start, end)))
+    return sorted(out, key=lambda line: (line.span.start, line.line_id))
+
+
+def find_line(obj: Any, line_id: str) -> LineOnScene:
+    for line in lines_of(obj):
+        if line.line_id == line_id:
+            return line
+    raise LineError(f"'{obj.name}' has no line {line_id!r} (it was removed, or belongs to another object)")
+
+
+def line_of_action(obj: Any, action: Any) -> LineOnScene | None:
+    """The line of `obj` that plays `action`, or None when that Action is not one of its lines."""
+    return next((line for line in lines_of(obj) if line.action == action), None)
+
+
+def retakes_of(obj: Any, span: Span) -> list[LineOnScene]:
+    """The object's lines that a new line over `span` replaces (it covers most of them: see is_retake)."""
+    from ..core.line_envelope import is_retake
+    return [line for line in lines_of(obj) if is_retake(line.span, span)]
+
+
+def sound_strips_of(scene: Any, line_id: str) -> list[Any]:
+    sed = scene.sequence_editor
+    if sed is None:
+        return []
+    return [s for s in all_strips(sed) if s.get(LINE_ID) == line_id]
+
+
+def remove_line(scene: Any, obj: Any, line: LineOnScene, blend_frames: int) -> None:
+    """Remove the line's track, Action and sound strip; its WAV goes when nothing uses it any more."""
+    anim = shape_key_anim(obj)
+    wav, owned = line.wav_path, bool(line.action.get(WAV_OWNED, False))
+    for strip in sound_strips_of(scene, line.line_id):
+        sound_data = strip.sound
+        strips_collection(scene.sequence_editor).remove(strip)
+        if sound_data is not None and sound_data.users == 0:
+            bpy.data.sounds.remove(sound_data)
+    anim.nla_tracks.remove(line.track)
+    bpy.data.actions.remove(line.action)
+    settle_tracks(anim, blend_frames)
+    if owned and wav:
+        _retired_wavs.add(os.path.abspath(wav))
+
+
+def wavs_in_use() -> set[str]:
+    """Absolute paths of every sound file the open file references, and every line's WAV."""
+    used = {os.path.abspath(bpy.path.abspath(s.filepath)) for s in bpy.data.sounds}
+    used |= {os.path.abspath(str(a["unitaf_wav"])) for a in bpy.data.actions
+             if is_line_action(a) and a.get("unitaf_wav")}
+    return used
+
+
+def purge_retired_wavs() -> list[str]:
+    """Delete the WAVs of removed lines that nothing uses any more; returns the paths deleted."""
+    used = wavs_in_use()
+    gone = []
+    for path in sorted(_retired_wavs):
+        if path in used:
+            continue
+        _retired_wavs.discard(path)
+        if os.path.exists(path):
+            os.remove(path)
+            gone.append(path)
+    return gone
+
+
+def check_editable(obj: Any) -> None:
+    """A LineError when the object's shape keys cannot take a line (linked from a library, not overridden)."""
+    key = obj.data.shape_keys
+    for what, block in (("object", obj), ("mesh", obj.data), ("shape keys", key)):
+        library = getattr(block, "library", None)
+        if library is not None:
+            raise LineError(f"'{obj.name}' is linked from {library.filepath}: its {what} cannot be changed here; "
+                            "make it local (Object > Relations > Make Local) or add a library override")
+        if not getattr(block, "is_editable", True):
+            raise LineError(f"the {what} of '{obj.name}' cannot be edited (a library override that is "
+                            "not editable); make it editable or local first")
