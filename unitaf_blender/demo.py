@@ -136,7 +136,7 @@ def render_contact_sheet(scene: Any, rows: list[list[int]], path: Path, size: in
     scene.cycles.device = "CPU"
     scene.cycles.samples = samples
     # Denoising lets a few samples look clean; builds without OpenImageDenoise render the noisy image.
-    with batch.blender_quiet():         # Cycles reports on the GPU libraries it looks for here
+    with blender_quiet():         # Cycles reports on the GPU libraries it looks for here
         scene.cycles.use_denoising = bool(denoise and _cycles_has_oidn())
         if scene.cycles.use_denoising:
             scene.cycles.denoiser = "OPENIMAGEDENOISE"
@@ -160,7 +160,7 @@ def render_contact_sheet(scene: Any, rows: list[list[int]], path: Path, size: in
                 scene.render.filepath = os.path.join(tmp, f"f{frame:05d}.png")
                 done += 1
                 print(f"  frame {frame:>4} ({done}/{total})", flush=True)
-                with batch.blender_quiet():
+                with blender_quiet():
                     bpy.ops.render.render(write_still=True)
                 img: Any = bpy.data.images.load(scene.render.filepath)
                 px = np.empty(tile_w * tile_h * 4, dtype=np.float32)
@@ -179,6 +179,12 @@ def render_contact_sheet(scene: Any, rows: list[list[int]], path: Path, size: in
 
 
 # ------------------------------------------------------------------------------------------------ main
+
+def blender_quiet() -> Any:
+    """Blender's own stdout hidden while it renders (the batch's scene I/O does the same when it saves)."""
+    from .blender.batch_scene import blender_quiet as quiet
+    return quiet()
+
 
 def main(argv: list[str] | None = None) -> int:
     args_in, _ = batch.script_args(sys.argv if argv is None else argv)

@@ -12,6 +12,7 @@ import pytest
 from unitaf_blender import batch
 from unitaf_blender.core.backend_api import AnimateRequest, FaceResult, SpeakRequest
 from unitaf_blender.core.dialogue import DialogueLine
+from unitaf_blender.core.line_inputs import InputError
 
 
 def line(row: int, text: str | None = "hi", audio: str | None = None) -> DialogueLine:
@@ -66,7 +67,7 @@ def test_script_args_in_blender_and_as_plain_python():
     assert batch.script_args(["batch.py", "s.blend", "--dialogue", "x"]) == (["s.blend", "--dialogue", "x"], False)
     ns = batch.build_parser().parse_args(["s.blend", "--dialogue", "d.csv", "--save", "o.blend", "--no-overlap",
                                           "--url", "http://h:1"])
-    opts = batch.BatchOptions.from_args(ns)
+    opts = batch.options_from_args(ns)
     assert (opts.blend, opts.overlap, opts.backend, opts.workers) == ("s.blend", False, "http", 1)
 
 
@@ -76,9 +77,14 @@ def test_request_for_text_and_audio_lines(tmp_path):
     assert (r.text, r.emotion, r.intensity, r.voice, r.fps, r.mode, r.seed) == ("Hello", "happy", 0.5, "joe", 25.0,
                                                                                    "rules", 3)
     wav = tmp_path / "a.wav"
-    wav.write_bytes(b"RIFFdata")
+    wav.write_bytes(b"RIFF\0\0\0\0WAVEdata")
     a = batch.request_for(line(2, text=None, audio=str(wav)), 24.0, "auto", 0)
-    assert isinstance(a, AnimateRequest) and a.wav_bytes == b"RIFFdata" and a.emotion == "happy"
+    assert isinstance(a, AnimateRequest) and a.wav_bytes.endswith(b"WAVEdata") and a.emotion == "happy"
+    (tmp_path / "b.wav").write_bytes(b"not a wav")        # checked as the panel checks a recording
+    with pytest.raises(InputError, match="not a WAV"):
+        batch.request_for(line(3, text=None, audio=str(tmp_path / "b.wav")), 24.0, "auto", 0)
+    with pytest.raises(InputError, match="line is empty"):
+        batch.request_for(line(4, text="   "), 24.0, "auto", 0)
 
 
 @pytest.mark.parametrize("overlap, workers", [(False, 1), (True, 1), (True, 3)])

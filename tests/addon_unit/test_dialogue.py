@@ -9,7 +9,11 @@ import pytest
 
 from unitaf_blender.core.dialogue import (
     COLUMNS,
+    Anchor,
+    ConversationLayout,
     DialogueError,
+    LayoutError,
+    PerCharacterLayout,
     TimelineLayout,
     default_gap,
     frames_for,
@@ -18,7 +22,11 @@ from unitaf_blender.core.dialogue import (
     read_dialogue,
 )
 
-HEADER = ",".join(COLUMNS)
+HEADER = "object,start,text,audio,transcript,emotion,intensity,voice"     # the columns rows below fill
+
+
+def test_columns_are_the_documented_ones():
+    assert set(HEADER.split(",")) | {"id", "overlap", "after"} == set(COLUMNS)
 
 
 def test_csv_defaults_and_values(tmp_path):
@@ -169,3 +177,76 @@ def test_layout_never_overlaps_randomised():
         spans = lay.spans("A")
         for (s1, e1), (s2, e2) in itertools.pairwise(spans):
             assert e1 <= s2
+
+
+# ---------------------------------------------------------------------------------- ids and anchors
+
+def test_row_ids_given_or_hashed_and_stable():
+    content = "id,object,text,emotion\nintro,A,Hi there,\n,B,Hello,\n,A,Hi there,\n,A,Hi there,sad\n"
+    d = parse_csv(content, "/tmp")
+    ids = [ln.row_id for ln in d.lines]
+    assert ids[0] == "intro" and len(set(ids)) == 4
+    assert ids[2].endswith("-1") and ids[3].endswith("-2")      # the same words twice: 1st and 2nd time
+    again = parse_csv("id,object,text,emotion\n,B,Hello,\nintro,A,Hi there,\n,A,Hi there,\n,A,Hi there,sad\n",
+                      "/tmp")
+    assert sorted(ln.row_id for ln in again.lines) == sorted(ids)    # moving rows keeps their ids
+    assert d.lines[2].digest != d.lines[3].digest                    # the emotion is in the digest, not the id
+
+
+def test_an_id_used_twice_is_a_row_error():
+    d = parse_csv("id,object,text\na,A,One\nb,A,Two\na,B,Three\n", "/tmp")
+    assert [ln.row for ln in d.lines] == [1, 2]
+    assert [(p.row, "id 'a' is already used by row 1" in p.message) for p in d.problems] == [(3, True)]
+
+
+@pytest.mark.parametrize("cells, message", [
+    (",nobody", "names row 'nobody', which does not exist"),
+    ("q,", "names row 'q', which does not exist"),
+    ("4,", "must name an earlier row"),
+    ("a,b", "not both"),
+])
+def test_bad_anchors_are_row_errors(cells, message):
+    d = parse_csv(f"id,object,text,overlap,after\na,A,One,,\nb,B,Two,,\nc,A,Three,,\nd,B,Four,{cells}\n",
+                  "/tmp")
+    assert [p.row for p in d.problems] == [4] and message in d.problems[0].message
+
+
+def test_anchors_by_id_or_row_number_with_offsets():
+    d = parse_csv("id,object,text,overlap,after\na,A,One,,\nb,B,Two,a+6,\nc,A,Three,,2-10\n", "/tmp")
+    assert d.problems == []
+    assert [ln.anchor for ln in d.lines] == [None, Anchor("overlap", 1, 6), Anchor("after", 2, -10)]
+
+
+def test_conversation_takes_turns_whoever_speaks():
+    d = parse_csv("id,object,text,overlap,after,start\n"
+                  "a,Alice,One,,,\nb,Bob,Two,,,\nc,Carol,Three,,,\nd,Bob,Cuts in,,c-5,\n"
+                  "e,Alice,Together,d,,\nf,Carol,Late,,,300\ng,Alice,After all,,,\n", "/tmp")
+    lay = ConversationLayout(first_frame=1, gap=12)
+    spans = {}
+    for ln in d.lines:
+        p = lay.place_line(ln, 20)
+        lay.reserve_line(ln, p.start, p.end)
+        spans[ln.row_id] = (p.start, p.end)
+    assert spans["a"] == (1, 21) and spans["b"] == (33, 53) and spans["c"] == (65, 85)
+    assert spans["d"] == (85 + 12 - 5, 85 + 12 - 5 + 20)           # after c, 5 frames early
+    assert spans["e"][0] == spans["d"][0]                            # overlaps d
+    assert spans["f"] == (300, 320) and spans["g"][0] == 332        # after every line so far
+
+
+def test_anchor_to_a_row_that_did_not_land_is_a_layout_error():
+    d = parse_csv("id,object,text,after\na,A,One,\nb,B,Two,a\n", "/tmp")
+    with pytest.raises(LayoutError, match="row 1, which did not land"):
+        ConversationLayout(1, 5).place_line(d.lines[1], 10)
+    with pytest.raises(LayoutError):
+        PerCharacterLayout(1, 5).place_line(d.lines[1], 10)
+
+
+def test_per_character_layout_is_the_old_one_with_anchors():
+    d = parse_csv("object,text,after\nA,One,\nB,Two,\nA,Three,\nB,Four,3\n", "/tmp")
+    lay = PerCharacterLayout(first_frame=1, gap=4)
+    got = []
+    for ln in d.lines:
+        p = lay.place_line(ln, 10)
+        lay.reserve_line(ln, p.start, p.end)
+        got.append(p.start)
+    assert got == [1, 1, 15, 29]

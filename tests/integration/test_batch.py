@@ -1,8 +1,9 @@
 """The headless batch on a 10-line dialogue, run as a script with the bpy wheel (as a TD would).
 
-Mixed text and WAV lines, one bad row: nine lines land where the layout says, the bad row is reported with
-its number, the exit code is 1, the saved .blend reloads with every action and strip, and a second run
-keeps the first run's results; --replace swaps only what batch runs made.
+Mixed text and WAV lines, one bad row, the per-character layout: nine lines land where the layout says, the
+bad row is reported with its number, the exit code is 1, the saved .blend reloads with every action and
+strip, and a second run finds every row already there; --replace swaps only what batch runs made.
+(The conversation layout, resuming after SIGTERM and retakes: test_batch_conversation.py.)
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def first_run(tmp_path_factory):
     (d / "lines.csv").write_text("\n".join(rows) + "\n")
     out = d / "out" / "out.blend"
     proc = run_batch(str(scene), "--dialogue", str(d / "lines.csv"), "--save", str(out), "--gap", str(GAP),
-                     "--mode", "rules", "--report", str(d / "report1.json"))
+                     "--mode", "rules", "--layout", "per-character", "--report", str(d / "report1.json"))
     return d, out, proc, json.loads((d / "report1.json").read_text())
 
 
@@ -165,36 +166,29 @@ def test_saved_blend_reloads_with_every_action_and_strip(first_run):
     assert got["frame_end"] >= max(o["frame_end"] - 1 for o in landed)
 
 
-def test_second_run_keeps_the_first_runs_results_and_replace_swaps_them(first_run):
+def test_second_run_finds_every_row_there_and_replace_swaps_them(first_run):
     d, out, _, _ = first_run
     out2 = d / "out" / "out2.blend"
     proc = run_batch(str(out), "--dialogue", str(d / "lines.csv"), "--save", str(out2), "--gap", str(GAP),
-                     "--mode", "rules", "--report", str(d / "report2.json"))
-    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
+                     "--mode", "rules", "--layout", "per-character", "--report", str(d / "report2.json"))
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]     # row 7 is still bad
     report2 = json.loads((d / "report2.json").read_text())
+    assert (report2["landed"], report2["unchanged"]) == (0, 9)
+    assert "0 of 10 lines landed, 9 unchanged (already in the scene), 1 failed (row 7)" in proc.stdout
     before, after = inspect(out), inspect(out2)
-    for name, action in before["actions"].items():                 # everything of run 1 is still there
-        assert after["actions"][name] == action
-    for obj, spans in before["nla"].items():
-        assert set(map(tuple, spans)) <= set(map(tuple, after["nla"][obj]))
-    assert set(before["sounds"]) <= set(after["sounds"])
-    new = [o for o in report2["lines"] if o["ok"]]
-    assert len(new) == 9 and len(after["actions"]) == 18
-    for spans in after["nla"].values():                             # new lines only where nothing was
-        spans = sorted((s, e) for _, s, e in spans)
-        assert all(e1 < s2 for (_, e1), (s2, _) in itertools.pairwise(spans))
-    assert sum("moved to avoid an overlap" in o["message"] for o in new) == 3   # rows 1, 5 and 8
+    assert after["actions"] == before["actions"] and after["nla"] == before["nla"]   # nothing added twice
+    assert set(after["sounds"]) == set(before["sounds"])
 
     (d / "short.csv").write_text("object,text\nAlice,Once more.\n")   # replaces Alice's lines only
     out3 = d / "out" / "out3.blend"
     proc = run_batch(str(out2), "--dialogue", str(d / "short.csv"), "--save", str(out3), "--replace",
                      "--mode", "rules", "--no-overlap")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "removed 10 earlier batch result(s)" in proc.stdout          # rows 1, 3, 4, 8, 10 of two runs
+    assert "removed 5 earlier batch result(s)" in proc.stdout            # rows 1, 3, 4, 8, 10
     final = inspect(out3)
-    assert len(final["actions"]) == 9 and len(final["sounds"]) == 9
+    assert len(final["actions"]) == 5 and len(final["sounds"]) == 5
     assert [s[1] for s in final["nla"]["Alice"]] == [1]
-    assert final["nla"]["Bob"] == after["nla"]["Bob"]                   # Bob's eight lines are untouched
+    assert final["nla"]["Bob"] == after["nla"]["Bob"]                   # Bob's four lines are untouched
 
 
 BLENDER_STYLE = r"""

@@ -155,7 +155,7 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
         note = writer.layer_user_action(key.animation_data, paths)
         if note:
             notes.append(note)
-    except Exception:
+    except BaseException:       # Ctrl-C / SIGTERM too: a line lands whole or not at all
         _undo_partial(scene, written, strip, created_wav)
         if not had_sequencer and scene.sequence_editor is not None:
             scene.sequence_editor_clear()

@@ -1,9 +1,14 @@
 """Dialogue scripts for the batch: read CSV or JSON, check every row, and lay lines out on the timeline.
 
-A dialogue file has the columns ``object,start,text,audio,transcript,emotion,intensity,voice``:
+A dialogue file has the columns ``id,object,start,overlap,after,text,audio,transcript,emotion,intensity,voice``:
 
+- ``id``: the row's own name (empty = a hash of what it says, and which occurrence of that it is); ids are
+  unique in a file and are what a re-run uses to find the row's line in the scene;
 - ``object``: the target object's name (empty = the batch's default object, if one was given);
-- ``start``: the start frame (empty = after the previous line on that object, plus a gap);
+- ``start``: the start frame (empty = laid out: see ``ConversationLayout`` and ``TimelineLayout``);
+- ``overlap`` / ``after``: an earlier row (its id, or its row number) this line starts with, or after the
+  end of (plus the gap); ``+N`` / ``-N`` shifts that by N frames (``after=r3-12``: 12 frames before r3
+  ends, an interruption);
 - ``text`` or ``audio``: the words to speak, or a WAV path (relative to the dialogue file) with an
   optional ``transcript``; exactly one of the two;
 - ``emotion`` (a preset name, default ``neutral``) and ``intensity`` (0..1, default 1);
@@ -19,19 +24,20 @@ Pure: stdlib only, no bpy, so it is unit-tested without Blender.
 from __future__ import annotations
 
 import csv
+import dataclasses
+import hashlib
 import io
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-COLUMNS: tuple[str, ...] = ("object", "start", "text", "audio", "transcript", "emotion", "intensity", "voice")
+from .line_inputs import EMOTION_PRESETS
 
-# The backend's emotion presets (the shared contract in unitaf_backend/emotion.py; the add-on cannot import it).
-EMOTION_PRESETS: tuple[str, ...] = (
-    "neutral", "happy", "angry", "sad", "afraid", "disgusted", "melancholic", "surprised", "calm",
-)
+COLUMNS: tuple[str, ...] = ("id", "object", "start", "overlap", "after", "text", "audio", "transcript",
+                            "emotion", "intensity", "voice")
 DEFAULT_EMOTION = "neutral"
 DEFAULT_INTENSITY = 1.0
 DEFAULT_GAP_SECONDS = 0.5
@@ -42,16 +48,27 @@ class DialogueError(Exception):
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """Where a line starts relative to an earlier row: with it ('overlap') or after its end ('after')."""
+    kind: str                     # "overlap" or "after"
+    row: int                      # the earlier row's number
+    offset: int = 0               # frames added to that
+
+
+@dataclass(frozen=True)
 class DialogueLine:
     row: int                      # data row number, from 1, in file order
     object: str
-    start: int | None             # None = after the previous line on that object
+    start: int | None             # None = laid out
     text: str | None              # exactly one of text and audio
     audio: str | None             # absolute path of a WAV file
     transcript: str | None
     emotion: str
     intensity: float
     voice: str | None
+    row_id: str = ""              # the `id` cell, else a hash of what the row says + its occurrence
+    digest: str = ""              # a hash of everything in the row: a change means a retake
+    anchor: Anchor | None = None
 
     @property
     def label(self) -> str:
@@ -161,12 +178,75 @@ def _check_header(header: list[str]) -> None:
 
 def _check_records(records: list[dict[str, object]], base_dir: str, default_object: str | None) -> Dialogue:
     out = Dialogue()
+    given_ids: dict[str, int] = {}
+    for row, record in enumerate(records, start=1):
+        cell = _cell(record, "id") if "__error__" not in record else None
+        if cell is not None and cell not in given_ids:
+            given_ids[cell] = row
+    seen_content: dict[str, int] = {}
     for row, record in enumerate(records, start=1):
         try:
-            out.lines.append(_check_record(row, record, base_dir, default_object))
+            line = _check_record(row, record, base_dir, default_object)
+            own = _cell(record, "id")
+            if own is not None and given_ids.get(own) != row:
+                raise _RowError(f"id {own!r} is already used by row {given_ids[own]}; ids must be unique")
+            row_id = own or ""
+            if not row_id:       # the n-th row without an id that says this: stable when rows move
+                content = _content_hash(line)
+                seen_content[content] = seen_content.get(content, 0) + 1
+                row_id = f"{content[:12]}-{seen_content[content]}"
+            anchor = _parse_anchor(record, row, given_ids)
+            line = _with_identity(line, row_id, anchor)
+            out.lines.append(line)
         except _RowError as exc:
             out.problems.append(RowProblem(row, str(exc)))
     return out
+
+
+def _content_hash(line: DialogueLine) -> str:
+    """What the row says, to whom: its identity when it has no id (the emotion etc. may change)."""
+    said = line.text if line.text is not None else f"audio:{os.path.basename(line.audio or '')}"
+    return hashlib.sha1("\x1f".join((line.object, said, line.transcript or "")).encode("utf-8")).hexdigest()
+
+
+def _with_identity(line: DialogueLine, row_id: str, anchor: Anchor | None) -> DialogueLine:
+    audio_digest = ""
+    if line.audio is not None:
+        with open(line.audio, "rb") as f:
+            audio_digest = hashlib.sha1(f.read()).hexdigest()
+    fields = (line.object, str(line.start), str(anchor), line.text or "", audio_digest, line.transcript or "",
+              line.emotion, f"{line.intensity:.6g}", line.voice or "")
+    digest = hashlib.sha1("\x1f".join(fields).encode("utf-8")).hexdigest()[:16]
+    return dataclasses.replace(line, row_id=row_id, digest=digest, anchor=anchor)
+
+
+_ANCHOR = re.compile(r"^(?P<ref>.+?)\s*(?:(?P<sign>[+-])\s*(?P<frames>\d+))?$")
+
+
+def _parse_anchor(record: dict[str, object], row: int, ids: dict[str, int]) -> Anchor | None:
+    """The row's `overlap` or `after` cell: an earlier row's id (or row number), optionally +N / -N frames."""
+    cells = {kind: _cell(record, kind) for kind in ("overlap", "after")}
+    given = {k: v for k, v in cells.items() if v is not None}
+    if not given:
+        return None
+    if len(given) > 1:
+        raise _RowError("give 'overlap' or 'after', not both")
+    (kind, text), = given.items()
+    if _cell(record, "start") is not None:
+        raise _RowError(f"give '{kind}' or 'start', not both")
+    m = _ANCHOR.match(text)
+    ref = m.group("ref") if m else text
+    target = ids.get(ref)
+    if target is None and ref.isdigit():
+        target = int(ref)
+    if target is None:
+        raise _RowError(f"{kind} names row {ref!r}, which does not exist (use an earlier row's id or number)")
+    if target >= row:
+        raise _RowError(f"{kind} must name an earlier row; {ref!r} is row {target}")
+    offset = 0
+    if m and m.group("frames"):
+        offset = int(m.group("frames")) * (-1 if m.group("sign") == "-" else 1)
+    return Anchor(kind=kind, row=target, offset=offset)
 
 
 class _RowError(Exception):
@@ -318,3 +398,90 @@ class TimelineLayout:
             if start < e and s < start + length:
                 start = e + self.gap
         return start
+
+
+class LayoutError(ValueError):
+    """A line cannot be placed (its anchor row did not land): that row's error, the others go on."""
+
+
+class _RowSpans:
+    """The spans of the rows placed so far, for lines anchored to an earlier row."""
+
+    gap: int
+
+    def __init__(self) -> None:
+        self._rows: dict[int, tuple[int, int]] = {}
+
+    def anchored_start(self, line: DialogueLine) -> int | None:
+        """Where an anchored line wants to start (None when it has no anchor)."""
+        anchor = line.anchor
+        if anchor is None:
+            return None
+        span = self._rows.get(anchor.row)
+        if span is None:
+            raise LayoutError(f"{anchor.kind} names row {anchor.row}, which did not land")
+        base = span[0] if anchor.kind == "overlap" else span[1] + self.gap
+        return base + anchor.offset
+
+    def row_span(self, row: int) -> tuple[int, int] | None:
+        return self._rows.get(row)
+
+    def _remember(self, line: DialogueLine, start: int, end: int) -> None:
+        self._rows[line.row] = (int(start), int(end))
+
+
+class ConversationLayout(_RowSpans):
+    """Turns taken in file order, whoever speaks: a line without `start` begins after every line placed so
+    far has ended, plus the gap, so no two lines overlap unless a row asks for it (`start`, `overlap`,
+    `after`). The first begins at `first_frame`. Spans are half-open [start, end)."""
+
+    def __init__(self, first_frame: int, gap: int):
+        super().__init__()
+        if gap < 0:
+            raise ValueError("gap must be >= 0")
+        self.first_frame, self.gap = int(first_frame), int(gap)
+        self._end: int | None = None
+
+    def place_line(self, line: DialogueLine, length: int) -> Placement:
+        if length < 1:
+            raise ValueError("length must be >= 1")
+        want = line.start if line.start is not None else self.anchored_start(line)
+        if want is None:
+            want = self.first_frame if self._end is None else self._end + self.gap
+        return Placement(start=int(want), end=int(want) + length, requested=line.start, moved=False)
+
+    def reserve_line(self, line: DialogueLine, start: int, end: int) -> None:
+        if end <= start:
+            raise ValueError("end must be after start")
+        self._remember(line, start, end)
+        self._end = int(end) if self._end is None else max(self._end, int(end))
+
+
+class PerCharacterLayout(TimelineLayout, _RowSpans):
+    """The per-object layout (`TimelineLayout`) for dialogue lines: each object's lines follow each other,
+    whatever the others do; an anchored line starts where its anchor says (moved past any overlap)."""
+
+    def __init__(self, first_frame: int, gap: int, occupied: dict[str, list[tuple[int, int]]] | None = None):
+        TimelineLayout.__init__(self, first_frame, gap, occupied)
+        _RowSpans.__init__(self)
+
+    def place_line(self, line: DialogueLine, length: int) -> Placement:
+        requested = line.start if line.start is not None else self.anchored_start(line)
+        return self.place(line.object, requested, length)
+
+    def reserve_line(self, line: DialogueLine, start: int, end: int) -> None:
+        self.reserve(line.object, start, end)
+        self._remember(line, start, end)
+
+
+def estimated_seconds(line: DialogueLine) -> float:
+    """A line's length without asking a backend (for --check): a WAV's own length, else ~15 characters a
+    second of text (conversational English), at least half a second."""
+    if line.audio is not None:
+        import wave
+        try:
+            with wave.open(line.audio) as w:
+                return w.getnframes() / float(w.getframerate())
+        except (OSError, EOFError, wave.Error):
+            return 1.0
+    return max(0.5, len(" ".join((line.text or "").split())) / 15.0)
