@@ -205,14 +205,15 @@ def test_each_line_gets_its_own_track_the_lowest_holds_and_the_others_blend():
     key = types.SimpleNamespace(animation_data=anim)
     for name, start in (("a", 1), ("b", 20), ("c", 5)):
         written = _line(name)
-        writer.assign_action(key, written, start_frame=start, blend_frames=3)
+        writer.assign_action(key, written, start_frame=start)
         assert written.nla_strip_name == name
+    writer.settle_tracks(anim)
     assert anim.action is None
     assert [[s.name for s in t.strips] for t in anim.nla_tracks] == [["a"], ["b"], ["c"]]
     assert [t.name for t in anim.nla_tracks] == ["a", "b", "c"]
     strips = [t.strips[0] for t in anim.nla_tracks]
     assert [s.extrapolation for s in strips] == ["HOLD", "NOTHING", "NOTHING"]
-    assert [(s.blend_in, s.blend_out) for s in strips] == [(0.0, 0.0), (3.0, 3.0), (3.0, 3.0)]
+    assert [(s.blend_in, s.blend_out) for s in strips] == [(0.0, 0.0), (1.0, 1.0), (1.0, 1.0)]
     assert not any(s.use_auto_blend for s in strips)
     assert all(s.action_slot == "s" for s in strips)
 
@@ -221,7 +222,8 @@ def test_a_track_that_is_not_a_line_is_left_alone():
     anim = AnimData()
     theirs = anim.nla_tracks.new()
     theirs.strips.new("walk", 1, Action("walk"))        # an Action without our tag
-    writer.assign_action(types.SimpleNamespace(animation_data=anim), _line("a"), start_frame=1, blend_frames=3)
+    writer.assign_action(types.SimpleNamespace(animation_data=anim), _line("a"), start_frame=1)
+    writer.settle_tracks(anim)
     assert theirs.strips[0].extrapolation == "HOLD" and theirs.strips[0].use_auto_blend
     assert anim.nla_tracks[1].strips[0].extrapolation == "HOLD"      # the lowest line holds
 

@@ -51,9 +51,8 @@ scene = bpy.context.scene
 out = {"actions": {}, "nla": {}, "sounds": {}, "frame_end": scene.frame_end}
 for a in bpy.data.actions:
     curves = fcurves_of(a)
-    lead = 3 + 1                     # ease keys before and after a line at 24 fps, plus its rest key
     out["actions"][a.name] = {"batch": a.get("unitaf_batch"), "object": a.get("unitaf_batch_object"),
-                              "fcurves": len(curves), "keys": min(len(c.keyframe_points) for c in curves) - 2 * lead}
+                              "fcurves": len(curves), "keys": a["unitaf_body_keys"]}
 for obj in bpy.data.objects:
     key = obj.data.shape_keys if obj.type == "MESH" else None
     if key is None or key.animation_data is None:

@@ -109,7 +109,7 @@ def generate(text):
         return sorted(bpy.ops.unitaf.generate_speech_animation("EXEC_DEFAULT", True, text=text, emotion="happy"))
 
 
-LEAD = 3 + 1     # ease keys before (and after) a line at 24 fps, plus its rest key
+LEAD, TAIL = 7 + 1, 10 + 1     # onset and decay keys of a line at 24 fps, each with its rest key
 
 
 def describe(obj, text):
@@ -122,9 +122,9 @@ def describe(obj, text):
     for fc in curves:
         target = fc.data_path.split('"')[1]
         source = mapping.match_channel(target)[0]          # CC names -> their ARKit channel
-        # the line's own keys, without its ease from and back to rest (LEAD keys each side); may be one less
+        # the line's own keys, without its onset and decay (LEAD and TAIL keys); may be one less
         # than the backend's frames past the audio's end
-        n = len(fc.keyframe_points) - 2 * LEAD
+        n = len(fc.keyframe_points) - LEAD - TAIL
         for i in (0, n // 2, n - 1):
             want = float(result.weights[i, idx[source]])
             errors.append(abs(fc.evaluate(1 + i) - want))
@@ -137,7 +137,7 @@ def describe(obj, text):
         if s.get("unitaf_line") == text]
     return {"action": action.name, "fcurves": len(curves),
             "targets": sorted(fc.data_path.split('"')[1] for fc in curves),
-            "keys": sorted({len(fc.keyframe_points) for fc in curves}), "expected_keys": result.duration * 24 + 2 * LEAD,
+            "keys": sorted({len(fc.keyframe_points) for fc in curves}), "expected_keys": result.duration * 24 + LEAD + TAIL,
             "min": float(values.min()), "max": float(values.max()), "max_error": max(errors),
             "wav": action["unitaf_wav"], "wav_exists": os.path.isfile(action["unitaf_wav"]),
             "strips": strips, "duration": result.duration}

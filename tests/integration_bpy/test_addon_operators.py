@@ -97,13 +97,13 @@ def test_demo_head_gets_one_action_52_curves_audio_and_survives_reload(blend, tm
     assert line_actions(head) == [action]
     curves = curve_by_key(action)
     assert sorted(curves) == sorted(ARKIT_CHANNELS)
-    ease = 3                                                     # 0.125 s at 24 fps, each side
-    expected_keys = result.duration * 24.0 + 2 * (ease + 1)
+    onset, decay = 7, 10                                         # 0.3 s and 0.4 s at 24 fps, + a rest key each
+    expected_keys = result.duration * 24.0 + onset + decay + 2
     for fc in curves.values():
         co = np.empty(2 * len(fc.keyframe_points), dtype=np.float32)
         fc.keyframe_points.foreach_get("co", co)
         assert abs(len(fc.keyframe_points) - expected_keys) <= 1
-        assert co[0] == 7 - ease - 1 and np.all(np.diff(co[0::2]) == 1)
+        assert co[0] == 7 - onset - 1 and np.all(np.diff(co[0::2]) == 1)
         assert co[1] == 0.0 and co[-1] == 0.0                    # eases from rest and back to rest
         assert co[1::2].min() >= 0.0 and co[1::2].max() <= 1.0
 
@@ -148,7 +148,7 @@ def test_character_creator_names_at_29_97_fps_with_resampling(blend):
     src_t = np.arange(len(result.weights)) / result.fps
     for target, channel in CC_EXPECTED.items():
         fc = curves[target]
-        assert abs(len(fc.keyframe_points) - result.duration * fps - 2 * 5) <= 1     # ease: 4+1 keys a side
+        assert abs(len(fc.keyframe_points) - result.duration * fps - (9 + 12 + 2)) <= 1   # onset, decay, rest
         for k in (0, 3, 20, 40):
             want = np.interp(k / fps, src_t, result.weights[:, CHANNEL_INDEX[channel]])
             assert fc.evaluate(10 + k) == pytest.approx(want, abs=1e-4)
@@ -316,7 +316,7 @@ def test_face_result_values_written_exactly_through_apply(blend):
     action = bpy.data.actions[applied.action_name]
     assert action["unitaf_line"] == "Batch row 1"
     assert sorted(curve_by_key(action)) == ["A", "O"]
-    ease_keys = 2 * (3 + 1)
+    ease_keys = 7 + 10 + 2                                     # onset, decay, a rest key each side
     assert timing.frame_count(result.duration, 24.0) + ease_keys == len(curve_by_key(action)["A"].keyframe_points)
 
 

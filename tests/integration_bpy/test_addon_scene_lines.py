@@ -33,6 +33,7 @@ from unitaf_blender.core.channels import ARKIT_CHANNELS, CHANNEL_INDEX
 pytestmark = pytest.mark.bpy
 
 CHECKED = ("jawOpen", "mouthSmileLeft", "eyeBlinkRight", "browInnerUp", "tongueOut")
+REST_FRAMES = (-20, 60, 150, 240, 330, 400)      # clear of every line's onset (0.3 s) and decay (0.4 s)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -103,16 +104,16 @@ def gltf_animations(tmp_path):
 def test_four_lines_retake_remove_undo_all_play(blend, tmp_path):
     face = mesh_with_keys("Face", list(ARKIT_CHANNELS))
     push_undo("before UniTAF")
-    starts = (1, 60, 120, 180)
+    starts = (1, 90, 180, 270)               # gaps over a second: each line eases from and back to rest
     ids, expected = {}, {}
     for n, start in enumerate(starts, 1):
         ids[start], expected[start] = generate(blend, face, f"Line {n}", start)
     assert_plays(face, expected)
-    assert_rest(face, (-20, 45, 100, 165, 230, 400))
-    first_take_wav = next(ln.wav_path for ln in lines_of(face) if ln.span.start == 60)
+    assert_rest(face, REST_FRAMES)
+    first_take_wav = next(ln.wav_path for ln in lines_of(face) if ln.span.start == 90)
 
     # Retake line 2: the same character over the same frames replaces it.
-    ids[60], expected[60] = generate(blend, face, "Line 2, better", 60)
+    ids[90], expected[90] = generate(blend, face, "Line 2, better", 90)
     assert "replaced 'Line 2'" in bpy.context.scene.unitaf.last_result
     assert_plays(face, expected)
     assert [a.get("unitaf_line") for a in line_actions(face)] == ["Line 1", "Line 2, better", "Line 3", "Line 4"]
@@ -123,20 +124,20 @@ def test_four_lines_retake_remove_undo_all_play(blend, tmp_path):
         assert sorted(s.get("unitaf_line") for s in strips) == ["Line 1", "Line 2, better", "Line 3", "Line 4"]
 
     # Remove line 3 on purpose: picked in the panel's list.
-    line3 = next(ln for ln in lines_of(face) if ln.span.start == 120)
+    line3 = next(ln for ln in lines_of(face) if ln.span.start == 180)
     bpy.context.scene.unitaf.line_index = bpy.data.actions.find(line3.action.name)
     assert remove() == {"FINISHED"}
-    removed = expected.pop(120)
+    removed = expected.pop(180)
     assert_plays(face, expected)
-    assert_rest(face, range(118, 160, 3))
+    assert_rest(face, range(140, 255, 3))     # between line 2's decay and line 4's onset
     assert gltf_animations(tmp_path) == sorted(a.name for a in line_actions(face))
 
     # One undo step brings line 3 back, exactly as it was.
     undo()
     face = bpy.data.objects["Face"]
-    expected[120] = removed
+    expected[180] = removed
     assert_plays(face, expected)
-    assert_rest(face, (-20, 45, 100, 165, 230, 400))
+    assert_rest(face, REST_FRAMES)
     names = gltf_animations(tmp_path)
     assert len(names) == 4 and names == sorted(a.name for a in line_actions(face))
     assert our_fake_user_actions() == []
@@ -175,12 +176,12 @@ def test_two_characters_interleaved_with_defaults_each_plays_its_own_lines(blend
     alice = mesh_with_keys("Alice", list(ARKIT_CHANNELS))
     bob = mesh_with_keys("Bob", list(ARKIT_CHANNELS))
     own = {"Alice": {}, "Bob": {}}
-    for obj, start in ((alice, 1), (bob, 20), (alice, 50), (bob, 70), (alice, 100)):
+    for obj, start in ((alice, 1), (bob, 40), (alice, 100), (bob, 150), (alice, 200)):
         own[obj.name][start] = generate(blend, obj, f"{obj.name} at {start}", start)[1]
     assert_plays(alice, own["Alice"])
     assert_plays(bob, own["Bob"])
-    assert_rest(alice, (45, 90, 150))
-    assert_rest(bob, (5, 60, 110))
+    assert_rest(alice, (60, 160, 260))
+    assert_rest(bob, (10, 100, 220))
     assert our_fake_user_actions() == []
 
 

@@ -1,9 +1,10 @@
 """Put one FaceResult into the scene: the ONE writer used by the operators and the batch.
 
 What it creates, each tagged with the custom property `unitaf_line` (= the `name` given) and the line's id:
-- a new Action on the mesh's Key datablock (one F-curve per mapped shape key, a key per scene frame plus a
-  short ease from and back to rest), playing from its own NLA track (never the active Action); the Action
-  also carries `unitaf_wav` (the WAV path or ""), `unitaf_start_frame`, `unitaf_frame_end`, `unitaf_fps`;
+- a new Action on the mesh's Key datablock (one F-curve per mapped shape key, a key per scene frame plus
+  ramps in and out: see `core/line_envelope`), playing from its own NLA track (never the active Action);
+  the Action also carries `unitaf_wav` (the WAV path or ""), `unitaf_start_frame`, `unitaf_frame_end`,
+  `unitaf_fps`, `unitaf_body_keys`;
 - a new WAV file (unique name, never overwriting) when the result carries audio;
 - a sound strip at the start frame on a free sequencer channel (also tagged `unitaf_wav`).
 A retake (an explicit line id, or a line of the same object that the new one mostly covers) replaces that
@@ -106,9 +107,6 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
     curves = target_curves(sampled, result.channels, target_mapping)
     frames = timing.key_frames(start_frame, n)
     frame_end = max(start_frame + n - 1, timing.end_frame(start_frame, result.duration, fps))
-    ease = line_envelope.ease_frames(fps)
-    eased = {block: line_envelope.with_ease(frames, values, ease) for block, values in curves.items()}
-    key_frames = next(iter(eased.values()))[0] if eased else frames
     span = line_envelope.Span(int(start_frame), int(frame_end))
     replaced = _lines_replaced(obj, span, replace_line, replace_overlapping)
     key = obj.data.shape_keys
@@ -127,8 +125,7 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
             created_wav = wav_path = sound.save_wav(result.audio_wav, sound.audio_directory(audio_dir), name)
         elif add_sound and audio_file:
             wav_path = os.path.abspath(bpy.path.abspath(audio_file))
-        written = writer.write_key_action(key, action_name, key_frames,
-                                          {block: values for block, (_f, values) in eased.items()})
+        written = writer.write_key_action(key, action_name, frames, curves)
         action = written.action
         action[TAG] = name
         action[lines.LINE_ID] = new_id
@@ -137,8 +134,9 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
         action["unitaf_start_frame"] = int(start_frame)
         action["unitaf_frame_end"] = int(frame_end)
         action["unitaf_fps"] = float(fps)
+        action[lines.BODY_KEYS] = int(n)
         for old in replaced:               # before the new sound strip, so it can take the old channel
-            lines.remove_line(scene, obj, old, ease)
+            lines.remove_line(scene, obj, old, fps)
         if wav_path is not None and not bpy.app.build_options.audaspace:
             warnings.append("this Blender has no audio support, so no sound strip was added "
                             f"(the audio is in {wav_path})")
@@ -150,7 +148,8 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
             note = sound.keep_in_sync(scene)
             if note:
                 notes.append(note)
-        writer.assign_action(key, written, start_frame=int(key_frames[0]), blend_frames=ease)
+        writer.assign_action(key, written, start_frame=int(start_frame))
+        lines.settle(obj, fps)             # its ramps, and its neighbours' (they may now share one)
         paths = {writer.shape_key_data_path(block) for block in curves}
         note = writer.layer_user_action(key.animation_data, paths)
         if note:

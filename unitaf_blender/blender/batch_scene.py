@@ -12,7 +12,7 @@ from typing import Any
 
 import bpy
 
-from ..core import line_envelope, timing
+from ..core import timing
 from ..core.dialogue import DialogueError, DialogueLine
 from ..core.mapping import MappingError
 from ..core.resume import ExistingRow
@@ -29,10 +29,6 @@ ROW_TAG = "unitaf_row"
 
 def scene_fps(scene: Any) -> float:
     return timing.scene_fps(scene.render.fps, scene.render.fps_base)
-
-
-def ease_frames(scene: Any) -> int:
-    return line_envelope.ease_frames(scene_fps(scene))
 
 
 def sound_strips(scene: Any) -> list[Any]:
@@ -106,7 +102,7 @@ def remove_row_line(scene: Any, row: ExistingRow) -> None:
     obj = bpy.data.objects.get(row.object)
     if obj is not None:
         with contextlib.suppress(lines.LineError):
-            lines.remove_line(scene, obj, lines.find_line(obj, row.line_id), ease_frames(scene))
+            lines.remove_line(scene, obj, lines.find_line(obj, row.line_id), scene_fps(scene))
 
 
 def remove_batch_results(scene: Any, objects: set[str]) -> int:
@@ -118,7 +114,7 @@ def remove_batch_results(scene: Any, objects: set[str]) -> int:
         found: list[lines.LineOnScene] = lines.lines_of(obj) if obj is not None else []
         for line in found:
             if line.action.get(BATCH_TAG) is not None:
-                lines.remove_line(scene, obj, line, ease_frames(scene))
+                lines.remove_line(scene, obj, line, scene_fps(scene))
                 removed += 1
     return removed
 

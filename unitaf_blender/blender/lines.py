@@ -7,19 +7,31 @@ A WAV we wrote is deleted when the file is saved (or a batch ends) and nothing i
 
 from __future__ import annotations
 
+import itertools
 import os
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import bpy
+import numpy as np
 
+from ..core import line_envelope
 from ..core.line_envelope import Span
 from .compat import all_strips, strips_collection
-from .writer import is_line_action, line_tracks, settle_tracks
+from .writer import (
+    fcurves_of,
+    is_line_action,
+    line_tracks,
+    read_keys,
+    replace_keys,
+    replace_strip,
+    settle_tracks,
+)
 
 LINE_ID = "unitaf_line_id"        # on the Action and its sound strip: which line they belong to
 WAV_OWNED = "unitaf_wav_owned"    # on the Action: True when the WAV is ours (a recording never is)
+BODY_KEYS = "unitaf_body_keys"    # on the Action: how many keys from its start frame are the backend's
 
 _retired_wavs: set[str] = set()   # WAVs of removed lines, deleted once nothing uses them
 
@@ -87,7 +99,7 @@ def sound_strips_of(scene: Any, line_id: str) -> list[Any]:
     return [s for s in all_strips(sed) if s.get(LINE_ID) == line_id]
 
 
-def remove_line(scene: Any, obj: Any, line: LineOnScene, blend_frames: int) -> None:
+def remove_line(scene: Any, obj: Any, line: LineOnScene, fps: float) -> None:
     """Remove the line's track, Action and sound strip; its WAV goes when nothing uses it any more."""
     anim = shape_key_anim(obj)
     wav, owned = line.wav_path, bool(line.action.get(WAV_OWNED, False))
@@ -98,9 +110,52 @@ def remove_line(scene: Any, obj: Any, line: LineOnScene, blend_frames: int) -> N
             bpy.data.sounds.remove(sound_data)
     anim.nla_tracks.remove(line.track)
     bpy.data.actions.remove(line.action)
-    settle_tracks(anim, blend_frames)
+    settle(obj, fps)
     if owned and wav:
         _retired_wavs.add(os.path.abspath(wav))
+
+
+@dataclass
+class _Body:
+    """A line's own keys (the backend's frames), per F-curve."""
+    line: LineOnScene
+    curves: list[Any]
+    frames: np.ndarray            # [n]
+    values: np.ndarray            # [n, len(curves)]
+
+
+def _body(line: LineOnScene) -> _Body | None:
+    n = int(line.action.get(BODY_KEYS, 0))
+    start = int(line.action.get("unitaf_start_frame", line.span.start))
+    curves = fcurves_of(line.action)
+    if n <= 0 or not curves:
+        return None               # not made by this version: left as it is
+    columns = []
+    frames = np.arange(start, start + n, dtype=np.float32)
+    for fc in curves:
+        f, v = read_keys(fc)
+        columns.append(np.interp(frames, f, v).astype(np.float32))
+    return _Body(line, curves, frames, np.stack(columns, axis=1))
+
+
+def settle(obj: Any, fps: float) -> None:
+    """Give every line of `obj` its ramps (onset and decay, or a shared ramp to a close neighbour) and
+    make its strip cover them; then the tracks' extrapolation and blends (see writer.settle_tracks)."""
+    anim = shape_key_anim(obj)
+    bodies = [b for b in (_body(line) for line in lines_of(obj)) if b is not None]
+    leads = {id(b): line_envelope.onset(b.values[0], int(b.frames[0]), fps) for b in bodies}
+    tails = {id(b): line_envelope.decay(b.values[-1], int(b.frames[-1]), fps) for b in bodies}
+    for a, b in itertools.pairwise(bodies):
+        same_curves = [fc.data_path for fc in a.curves] == [fc.data_path for fc in b.curves]
+        if same_curves and line_envelope.bridged(int(a.frames[-1]), int(b.frames[0]), fps):
+            tails[id(a)], leads[id(b)] = line_envelope.bridge(a.values[-1], int(a.frames[-1]),
+                                                              b.values[0], int(b.frames[0]))
+    for b in bodies:
+        frames, values = line_envelope.assemble(leads[id(b)], b.frames, b.values, tails[id(b)])
+        for i, fc in enumerate(b.curves):
+            replace_keys(fc, frames, values[:, i])
+        replace_strip(b.line.track)
+    settle_tracks(anim)
 
 
 def wavs_in_use() -> set[str]:

@@ -53,6 +53,11 @@ def write_fcurve(fcurves: Any, data_path: str, frames: np.ndarray, values: np.nd
         fcurve = fcurves.new(data_path, index=0)
     else:
         fcurve = fcurves.new(data_path, index=0, action_group=CHANNEL_GROUP)
+    _fill(fcurve, frames, values)
+    return fcurve
+
+
+def _fill(fcurve: Any, frames: np.ndarray, values: np.ndarray) -> None:
     n = len(frames)
     points = fcurve.keyframe_points
     points.add(n)
@@ -62,7 +67,6 @@ def write_fcurve(fcurves: Any, data_path: str, frames: np.ndarray, values: np.nd
     points.foreach_set("co", co)
     points.foreach_set("interpolation", np.full(n, INTERPOLATION_LINEAR, dtype=np.int32))
     fcurve.update()
-    return fcurve
 
 
 def write_key_action(key: Any, name: str, frames: np.ndarray, curves: dict[str, np.ndarray]) -> WrittenAction:
@@ -77,11 +81,12 @@ def write_key_action(key: Any, name: str, frames: np.ndarray, curves: dict[str, 
     return WrittenAction(action=action, slot=slot, fcurve_count=len(curves))
 
 
-def assign_action(key: Any, written: WrittenAction, *, start_frame: int, blend_frames: int) -> None:
+def assign_action(key: Any, written: WrittenAction, *, start_frame: int) -> None:
     """Play the new Action as the only strip of a new NLA track of ours on top of the Key's tracks.
 
     One strip per track: Blender's glTF exporter writes one animation per single-strip track (it skips
-    tracks with several strips), and a line can be removed or retaken without moving any other.
+    tracks with several strips), and a line can be removed or retaken without moving any other. The
+    caller settles the tracks afterwards (`lines.settle`).
     """
     anim = key.animation_data or key.animation_data_create()
     adopt_active_line(anim)
@@ -91,7 +96,6 @@ def assign_action(key: Any, written: WrittenAction, *, start_frame: int, blend_f
     if written.slot is not None and hasattr(strip, "action_slot"):
         strip.action_slot = written.slot
     written.nla_strip_name = str(strip.name)
-    settle_tracks(anim, blend_frames)
 
 
 def is_line_action(action: Any) -> bool:
@@ -106,13 +110,25 @@ def line_tracks(anim: Any) -> list[Any]:
             if len(t.strips) == 1 and is_line_action(t.strips[0].action)]
 
 
-def settle_tracks(anim: Any, blend_frames: int) -> None:
+def replace_strip(track: Any) -> Any:
+    """The track's one strip made again over its Action's (new) frame range; returns the new strip."""
+    old = track.strips[0]
+    action, slot, name = old.action, getattr(old, "action_slot", None), old.name
+    track.strips.remove(old)
+    strip = track.strips.new(name, int(action.frame_range[0]), action)
+    if slot is not None and hasattr(strip, "action_slot"):
+        strip.action_slot = slot
+    return strip
+
+
+def settle_tracks(anim: Any) -> None:
     """Make every line play, whatever was added or removed.
 
-    The lowest line holds its first and last keys (both the rest pose) over every frame no line covers,
-    so the face reads rest outside lines (an unanimated frame would read the property's default, which
-    is 1.0 for a shape key on 5.0). The others play only over their own frames ('NOTHING': a held line
-    would hide every later one below it) and blend in and out against what is below them.
+    The lowest line holds its first and last keys (both at rest) over every frame no line covers, so the
+    face reads rest outside lines (an unanimated frame would read the property's default, which is 1.0
+    for a shape key on 5.0). The others play only over their own frames ('NOTHING': a held line would hide
+    every later one below it), with a one-frame blend in and out: their outer rest keys never show, and
+    two lines that share a ramp hand over from one to the other without a dip to rest.
     """
     for i, track in enumerate(line_tracks(anim)):
         strip = track.strips[0]
@@ -122,8 +138,21 @@ def settle_tracks(anim: Any, blend_frames: int) -> None:
             strip.blend_in = strip.blend_out = 0.0
         else:
             strip.extrapolation = "NOTHING"
-            room = max(0.0, (strip.frame_end - strip.frame_start) / 2.0 - 1.0)
-            strip.blend_in = strip.blend_out = float(min(blend_frames, room))
+            strip.blend_in = strip.blend_out = 1.0
+
+
+def read_keys(fcurve: Any) -> tuple[np.ndarray, np.ndarray]:
+    """An F-curve's key frames and values (bulk read)."""
+    n = len(fcurve.keyframe_points)
+    co = np.empty(2 * n, dtype=np.float32)
+    fcurve.keyframe_points.foreach_get("co", co)
+    return co[0::2].copy(), co[1::2].copy()
+
+
+def replace_keys(fcurve: Any, frames: np.ndarray, values: np.ndarray) -> None:
+    """All of an F-curve's keys replaced (bulk write), linear between keys."""
+    fcurve.keyframe_points.clear()
+    _fill(fcurve, frames, values)
 
 
 def adopt_active_line(anim: Any) -> None:

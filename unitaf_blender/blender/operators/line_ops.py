@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import bpy
 from bpy.props import StringProperty
 
-from ...core import line_envelope, timing
+from ...core import timing
 from ...core.mapping import MappingError
 from .. import lines
 from .common import SceneOperator, error_message, settings_of, target_object
@@ -44,8 +44,7 @@ class UNITAF_OT_remove_line(SceneOperator, bpy.types.Operator):
             lines.check_editable(obj)
             line = lines.find_line(obj, self.line_id) if self.line_id else picked_line(context, obj)
             scene = context.scene
-            ease = line_envelope.ease_frames(timing.scene_fps(scene.render.fps, scene.render.fps_base))
-            lines.remove_line(scene, obj, line, ease)
+            lines.remove_line(scene, obj, line, timing.scene_fps(scene.render.fps, scene.render.fps_base))
         except (lines.LineError, MappingError) as exc:
             message = error_message(exc)
             self.report({"ERROR"}, message)
