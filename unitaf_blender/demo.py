@@ -4,9 +4,11 @@
     blender -b --python unitaf_blender/demo.py -- --out demo
 
 With no arguments it builds a scene with the demo head, a camera and lights, speaks three lines with
-different emotions through the batch driver (so the demo also shows the batch at work), saves
+different emotions through the batch driver (so the demo also shows the batch at work: the lines follow
+each other half a second apart, and the face eases from one expression into the next), saves
 ``demo/demo.blend`` (audio in ``demo/unitaf_audio/``, referenced relatively), renders a contact sheet of
-frames with Cycles on the CPU as ``demo/preview.png``, and prints where everything is.
+frames with Cycles on the CPU as ``demo/preview.png`` (a row per line, then a row of the gaps between
+them), and prints where everything is.
 """
 
 from __future__ import annotations
@@ -97,6 +99,19 @@ def pick_frames(action: Any, start: int, end: int, count: int, channel: str = "j
         else:
             pick = max if i % 2 == 0 else min
             frames.append(pick(candidates, key=lambda f: curve.evaluate(f)))
+    return frames
+
+
+def between_frames(spans: list[tuple[int, int]], count: int) -> list[int]:
+    """``count`` frames in the gaps between consecutive lines (spans are [start, end)), spread evenly over
+    each gap, so the sheet's last row shows one expression easing into the next."""
+    gaps = [(end, nxt) for (_, end), (nxt, _) in itertools.pairwise(sorted(spans))]
+    if not gaps:
+        return []
+    frames = []
+    for i, (a, b) in enumerate(gaps):
+        n = count // len(gaps) + (1 if i < count % len(gaps) else 0)
+        frames += [a + round((k + 1) * (b - a) / (n + 1)) for k in range(n)]
     return frames
 
 
@@ -217,8 +232,10 @@ def main(argv: list[str] | None = None) -> int:
         scene = bpy.context.scene
         rows = [pick_frames(bpy.data.actions[o.action], o.frame_start, o.frame_end, args.columns)
                 for o in report.landed]
+        rows.append(between_frames([(o.frame_start, o.frame_end) for o in report.landed], args.columns))
         print(f"rendering {sum(map(len, rows))} frames (Cycles, CPU, {args.samples} samples) ...")
         captions = [f"{e} {i:.1f}" for _, e, i in DEMO_LINES]
+        captions.append("between lines")
         render_contact_sheet(scene, rows, preview, args.size, args.samples, captions, denoise=True)
 
     print()
@@ -227,7 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  dialogue: {lines}  (re-run it with: python unitaf_blender/batch.py {blend} "
           f"--dialogue {lines} --save {blend} --replace)")
     if not args.no_render:
-        print(f"  preview:  {preview}  (rows: {', '.join(e for _, e, _ in DEMO_LINES)}; time runs left to right)")
+        print(f"  preview:  {preview}  (rows: {', '.join(e for _, e, _ in DEMO_LINES)}, then the gaps between "
+              "them; time runs left to right)")
     print(f"  open it:  blender {blend}   then press Space to play with sound")
     print(f"done in {time.perf_counter() - t0:.0f} s")
     return 0

@@ -23,6 +23,16 @@ strips = [s for t in tracks for s in t.strips]
 sounds = [s for s in scene.sequence_editor.strips_all if s.type == "SOUND"]
 assert scene.camera is not None and any(o.type == "LIGHT" for o in scene.objects)
 assert len(strips) == 3 and len(sounds) == 3, (len(strips), len(sounds))
+# every line plays at its frames (its own keys are what the face shows), one after the other
+jaw = head.data.shape_keys.key_blocks["jawOpen"]
+starts = sorted(int(s.action["unitaf_start_frame"]) for s in strips)
+assert starts[0] < starts[1] < starts[2]
+for s in strips:
+    curve = [c for c in s.action.layers[0].strips[0].channelbags[0].fcurves if '"jawOpen"' in c.data_path][0]
+    a, n = int(s.action["unitaf_start_frame"]), int(s.action["unitaf_body_keys"])
+    for f in range(a, a + n, 3):
+        scene.frame_set(f)
+        assert abs(jaw.value - curve.evaluate(f)) < 1e-4, (s.action.name, f)
 for s in sounds:
     assert s.sound.filepath.startswith("//"), s.sound.filepath
     assert os.path.isfile(bpy.path.abspath(s.sound.filepath))
@@ -47,7 +57,7 @@ def test_demo_builds_saves_and_renders(tmp_path):
     assert f"scene:    {out / 'demo.blend'}" in proc.stdout
     assert f"preview:  {out / 'preview.png'}" in proc.stdout
     w, h = png_size(out / "preview.png")
-    assert w == 2 * (48 + 4) + 4 and h == 3 * (round(48 * 1.15) + 4) + 4     # 3 lines x 2 frames
+    assert w == 2 * (48 + 4) + 4 and h == 4 * (round(48 * 1.15) + 4) + 4     # 3 lines + the gaps, x 2 frames
     check = subprocess.run([sys.executable, "-c", INSPECT, str(out / "demo.blend")], check=False,
                            capture_output=True, text=True, timeout=300)
     assert check.returncode == 0 and "OK" in check.stdout, check.stdout[-2000:] + check.stderr[-2000:]
