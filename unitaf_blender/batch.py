@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layout", choices=LAYOUTS, default="conversation",
                    help="conversation (default): a row without 'start' begins after the previous row ends, "
                         "whoever speaks; per-character: after that character's previous line")
+    p.add_argument("--idle", action="append", metavar="OBJECT",
+                   help="fill this object's time between lines with idle motion (blinks, gaze, breathing); "
+                        "repeat it for more, or 'all' for every object in the dialogue")
     p.add_argument("--mode", choices=("auto", "neural", "rules"), default="auto", help="face model")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=None,
@@ -110,6 +113,7 @@ def options_from_args(ns: argparse.Namespace) -> BatchOptions:
         overlap=not ns.no_overlap, backend="http" if ns.url else ns.backend, urls=tuple(ns.url or ()),
         token=ns.token, backend_python=ns.backend_python,
         audio_dir=ns.audio_dir, pack_audio=ns.pack_audio, report=ns.report, check=ns.check,
+        idle=tuple(ns.idle or ()),
     )
 
 

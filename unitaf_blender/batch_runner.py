@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from .batch_report import BatchReport, LineOutcome, Progress
 from .batch_synth import Synthesizer, backend_opener, error_text, request_for
 from .core import timing
-from .core.backend_api import Backend, BackendError, FaceResult
+from .core.backend_api import Backend, BackendError, FaceResult, IdleRequest
 from .core.dialogue import (
     ConversationLayout,
     Dialogue,
@@ -62,6 +62,7 @@ class BatchOptions:
     pack_audio: bool = False
     report: str | None = None
     check: bool = False
+    idle: tuple[str, ...] = ()          # objects to fill with idle motion between lines ("all": every one)
 
 
 class StopRequests:
@@ -216,6 +217,31 @@ def _write_row(run: _Run, plan: RowPlan, got: FaceResult | BaseException, audio_
                       f"({got.duration:.1f} s) {line.label!r} {status}{extra}")
 
 
+def _fill_idle(run: _Run, synth: Synthesizer, targets: set[str]) -> list[str]:
+    """--idle: idle motion under the lines of the objects asked for, where a row changed or none is there
+    yet; returns the objects filled. A failure is said and the run goes on (the lines are what matters)."""
+    import bpy
+
+    from .blender import idle, lines
+    wanted = sorted(targets if "all" in run.opts.idle else set(run.opts.idle) & targets)
+    changed = {o.object for o in run.outcomes.values() if o.ok and o.status in ("new", "retake")}
+    filled: list[str] = []
+    for name in wanted:
+        obj = bpy.data.objects.get(name)
+        if obj is None or (name not in changed and lines.idle_track(lines.shape_key_anim(obj)) is not None):
+            continue
+        first, last = idle.idle_span(run.scene)
+        try:
+            clip = synth.idle(IdleRequest(duration=(last - first) / run.fps, fps=run.fps, seed=run.opts.seed))
+            idle.fill_idle(run.scene, obj, clip, first)
+        except Exception as exc:  # noqa: BLE001 - idle motion is extra: say why, keep the lines
+            run.progress.line(f"idle: {name}: FAILED: {error_text(exc)}")
+            continue
+        filled.append(name)
+        run.progress.line(f"idle: {name} frames {first}-{last}, under its lines")
+    return filled
+
+
 def _prepare(opts: BatchOptions, stream: TextIO) -> tuple[Any, Dialogue, _Run, int]:
     """Open the scene, read the dialogue, remove earlier results (--replace), decide every row, make the
     layout (shared by run and check; --check never saves, so its removal stays in memory). Returns the
@@ -291,6 +317,7 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None,
         audio_dir = os.path.abspath(opts.audio_dir or os.path.join(os.path.dirname(save_path), "unitaf_audio"))
         run_id = time.strftime("%Y%m%d-%H%M%S")
         interrupted = False
+        idled: list[str] = []
         synth = Synthesizer(open_backend or backend_opener(opts), workers=opts.workers, overlap=opts.overlap)
         try:
             try:
@@ -317,6 +344,9 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None,
                         run.problems.setdefault(p.line.row, RowProblem(p.line.row,
                                                                        "not run: the batch was interrupted"))
             run.settle_before(sys.maxsize)
+            if not interrupted:
+                with stops.held():
+                    idled = _fill_idle(run, synth, {ln.object for ln in dialogue.lines})
         finally:
             synth.close()
             run.progress.close()
@@ -327,7 +357,7 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None,
         if ends and max(ends) > scene.frame_end:
             scene.frame_end = max(ends)
         opened = os.path.abspath(opts.blend) if opts.blend else None
-        unchanged_file = not report.landed and not removed and opened is not None \
+        unchanged_file = not report.landed and not removed and not idled and opened is not None \
             and os.path.exists(save_path) and os.path.samefile(save_path, opened)
         if not unchanged_file:
             with stops.held(then_stop=False):

@@ -13,7 +13,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from .core import line_inputs
-from .core.backend_api import AnimateRequest, Backend, BackendError, FaceResult, SpeakRequest
+from .core.backend_api import (
+    AnimateRequest,
+    Backend,
+    BackendError,
+    FaceResult,
+    IdleRequest,
+    IdleResult,
+    SpeakRequest,
+)
 from .core.dialogue import DialogueError, DialogueLine
 
 if TYPE_CHECKING:
@@ -77,6 +85,14 @@ class Synthesizer:
         backend = self._acquire()
         try:
             return backend.info()
+        finally:
+            self._idle.put(backend)
+
+    def idle(self, request: IdleRequest) -> IdleResult:
+        """An idle clip from one of the warm backends (quick: no look-ahead)."""
+        backend = self._acquire()
+        try:
+            return backend.idle(request)
         finally:
             self._idle.put(backend)
 

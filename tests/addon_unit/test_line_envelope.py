@@ -10,6 +10,7 @@ from unitaf_blender.core.line_envelope import (
     bridge,
     bridged,
     decay,
+    held,
     is_retake,
     onset,
     seconds_frames,
@@ -74,3 +75,10 @@ def test_smoothstep_rises_inside_zero_one():
 ])
 def test_is_retake(old, new, retake):
     assert is_retake(old, new) is retake
+
+
+def test_held_keeps_the_frames_and_holds_the_values():
+    ramp = onset(np.array([0.5, 0.2], np.float32), 10, 24)
+    h = held(np.array([0.5, 0.2], np.float32), ramp)
+    np.testing.assert_array_equal(h.frames, ramp.frames)
+    assert np.all(h.values == np.array([0.5, 0.2], np.float32))

@@ -170,3 +170,26 @@ def test_sigterm_saves_exactly_what_landed_and_reruns_finish_then_change_nothing
     assert new["start"] == old["start"] and new["text"].endswith("We fix the roof first.")
     assert [r for r in after["rows"] if r["row"] != 14] == [r for r in full["rows"] if r["row"] != 14]
     assert wavs(audio) == {r["wav"] for r in after["rows"]} and old["wav"] not in wavs(audio)
+
+
+IDLE_INSPECT = r"""
+import json, sys, bpy
+sys.path.insert(0, sys.argv[-2])
+from unitaf_blender.blender.lines import idle_track, shape_key_anim
+bpy.ops.wm.open_mainfile(filepath=sys.argv[-1])
+print("JSON" + json.dumps({o.name: idle_track(shape_key_anim(o)) is not None for o in bpy.data.objects
+                           if o.type == "MESH"}))
+"""
+
+
+def test_idle_fill_for_the_characters_asked_for(scene):
+    d = scene
+    (d / "short.csv").write_text("object,text\nAlice,Hello.\nBob,Hi.\nAlice,Bye.\n")
+    out = d / "idle.blend"
+    proc = run_batch(str(d / "scene.blend"), "--dialogue", str(d / "short.csv"), "--save", str(out),
+                     "--mode", "rules", "--idle", "Alice")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "idle: Alice frames" in proc.stdout and "idle: Bob" not in proc.stdout
+    got = run_py(IDLE_INSPECT, str(REPO), str(out))
+    assert got.returncode == 0, got.stderr[-2000:]
+    assert json.loads(got.stdout.split("JSON", 1)[1]) == {"Alice": True, "Bob": False, "Carol": False}

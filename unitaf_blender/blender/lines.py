@@ -142,20 +142,43 @@ def settle(obj: Any, fps: float) -> None:
     """Give every line of `obj` its ramps (onset and decay, or a shared ramp to a close neighbour) and
     make its strip cover them; then the tracks' extrapolation and blends (see writer.settle_tracks)."""
     anim = shape_key_anim(obj)
+    idle = idle_track(anim)
     bodies = [b for b in (_body(line) for line in lines_of(obj)) if b is not None]
     leads = {id(b): line_envelope.onset(b.values[0], int(b.frames[0]), fps) for b in bodies}
     tails = {id(b): line_envelope.decay(b.values[-1], int(b.frames[-1]), fps) for b in bodies}
+    if idle is not None:          # the strip blends against the idle motion; the keys hold
+        leads = {id(b): line_envelope.held(b.values[0], leads[id(b)]) for b in bodies}
+        tails = {id(b): line_envelope.held(b.values[-1], tails[id(b)]) for b in bodies}
+    shared: set[tuple[int, str]] = set()          # (line, "lead" | "tail") ramps shared with a neighbour
     for a, b in itertools.pairwise(bodies):
         same_curves = [fc.data_path for fc in a.curves] == [fc.data_path for fc in b.curves]
         if same_curves and line_envelope.bridged(int(a.frames[-1]), int(b.frames[0]), fps):
             tails[id(a)], leads[id(b)] = line_envelope.bridge(a.values[-1], int(a.frames[-1]),
                                                               b.values[0], int(b.frames[0]))
+            shared |= {(id(a), "tail"), (id(b), "lead")}
+    blends = {}
     for b in bodies:
         frames, values = line_envelope.assemble(leads[id(b)], b.frames, b.values, tails[id(b)])
         for i, fc in enumerate(b.curves):
             replace_keys(fc, frames, values[:, i])
         replace_strip(b.line.track)
-    settle_tracks(anim)
+        # against idle motion, a ramp from or to rest blends in over its whole length (a shared ramp: 1 frame)
+        blends[b.line.track.name] = (
+            1.0 if (id(b), "lead") in shared else len(leads[id(b)].frames) + 1.0,
+            1.0 if (id(b), "tail") in shared else len(tails[id(b)].frames) + 1.0)
+    settle_tracks(anim, blends, idle)
+
+
+IDLE_TAG = "unitaf_idle"          # on an idle Action of ours: the object it is for
+
+
+def idle_track(anim: Any) -> Any | None:
+    """The object's idle track (its one strip plays an Action tagged `unitaf_idle`), or None."""
+    if anim is None:
+        return None
+    return next((t for t in anim.nla_tracks
+                 if len(t.strips) == 1 and t.strips[0].action is not None
+                 and t.strips[0].action.get(IDLE_TAG) is not None), None)
 
 
 def wavs_in_use() -> set[str]:

@@ -149,6 +149,11 @@ class UNITAF_PT_lines(_SubPanel):
         s = context.scene.unitaf
         obj = s.target or context.active_object
         found = lines.lines_of(obj) if obj is not None else []
+        row = layout.row(align=True)
+        has_idle = lines.idle_track(lines.shape_key_anim(obj)) is not None if obj is not None else False
+        row.operator("unitaf.idle_fill", text="Refill Idle" if has_idle else "Idle Fill", icon="HIDE_OFF")
+        if has_idle:
+            row.operator("unitaf.idle_fill", text="", icon="X").remove = True
         if not found:
             layout.label(text="No lines on this object yet")
             return

@@ -121,24 +121,33 @@ def replace_strip(track: Any) -> Any:
     return strip
 
 
-def settle_tracks(anim: Any) -> None:
+def settle_tracks(anim: Any, blends: dict[str, tuple[float, float]] | None = None,
+                  idle: Any | None = None) -> None:
     """Make every line play, whatever was added or removed.
 
-    The lowest line holds its first and last keys (both at rest) over every frame no line covers, so the
-    face reads rest outside lines (an unanimated frame would read the property's default, which is 1.0
-    for a shape key on 5.0). The others play only over their own frames ('NOTHING': a held line would hide
-    every later one below it), with a one-frame blend in and out: their outer rest keys never show, and
-    two lines that share a ramp hand over from one to the other without a dip to rest.
+    Without an idle track, the lowest line holds its first and last keys (both at rest) over every frame
+    no line covers, so the face reads rest outside lines (an unanimated frame would read the property's
+    default, which is 1.0 for a shape key on 5.0). The other lines play only over their own frames
+    ('NOTHING': a held line would hide every later one below it), with a one-frame blend in and out:
+    their outer rest keys never show, and two lines that share a ramp hand over without a dip to rest.
+    With an idle track (the lowest of ours, held), every line plays only over its own frames and blends
+    in and out against the idle motion over the frames `blends` gives per track (its ramps).
     """
+    if idle is not None:
+        strip = idle.strips[0]
+        strip.use_auto_blend = False
+        strip.extrapolation = "HOLD"
+        strip.blend_in = strip.blend_out = 0.0
     for i, track in enumerate(line_tracks(anim)):
         strip = track.strips[0]
         strip.use_auto_blend = False
-        if i == 0:
+        if i == 0 and idle is None:
             strip.extrapolation = "HOLD"
             strip.blend_in = strip.blend_out = 0.0
-        else:
-            strip.extrapolation = "NOTHING"
-            strip.blend_in = strip.blend_out = 1.0
+            continue
+        strip.extrapolation = "NOTHING"
+        blend_in, blend_out = (blends or {}).get(track.name, (1.0, 1.0)) if idle is not None else (1.0, 1.0)
+        strip.blend_in, strip.blend_out = float(blend_in), float(blend_out)
 
 
 def read_keys(fcurve: Any) -> tuple[np.ndarray, np.ndarray]:

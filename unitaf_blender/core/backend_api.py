@@ -61,10 +61,29 @@ class FaceResult:
     meta: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class IdleRequest:
+    """An idle clip (blinks, gaze, breathing) for the gaps between a character's lines."""
+    duration: float                 # seconds
+    fps: float = 24.0
+    seed: int = 0
+    blinks: bool = True
+    gaze: bool = True
+    breathing: bool = True
+
+
+@dataclass(frozen=True)
+class IdleResult:
+    fps: float
+    channels: tuple[str, ...]
+    weights: np.ndarray             # float32 [T, len(channels)] in [0, 1]
+
+
 class Backend(Protocol):
     def info(self) -> dict: ...
     def speak(self, request: SpeakRequest, progress: Progress | None = None,
               cancel: CancelCheck | None = None) -> FaceResult: ...
     def animate(self, request: AnimateRequest, progress: Progress | None = None,
                 cancel: CancelCheck | None = None) -> FaceResult: ...
+    def idle(self, request: IdleRequest) -> IdleResult: ...
     def close(self) -> None: ...

@@ -26,6 +26,8 @@ from .backend_api import (
     BackendError,
     CancelCheck,
     FaceResult,
+    IdleRequest,
+    IdleResult,
     Progress,
     SpeakRequest,
 )
@@ -179,6 +181,15 @@ class HttpBackend:
         body, content_type = _multipart([("audio", "recording.wav", "audio/wav", request.wav_bytes),
                                          ("options", None, "application/json", options)])
         return self._run_job("/v1/animate", body, {"Content-Type": content_type}, progress, cancel)
+
+    def idle(self, request: IdleRequest) -> IdleResult:
+        body = json.dumps({"duration": float(request.duration), "fps": float(request.fps),
+                           "seed": int(request.seed), "blinks": bool(request.blinks), "gaze": bool(request.gaze),
+                           "breathing": bool(request.breathing)}).encode("utf-8")
+        endpoint = self._endpoint()
+        reply = self._send(endpoint, "POST", "/v1/idle", body=body, headers={"Content-Type": "application/json"})
+        _raise_for_status(reply)
+        return wire.idle_result(reply.body)
 
     def close(self) -> None:
         """Stops the local backend this client started (a remote one is left alone)."""

@@ -18,6 +18,8 @@ from .backend_api import (
     BackendError,
     CancelCheck,
     FaceResult,
+    IdleRequest,
+    IdleResult,
     Progress,
     SpeakRequest,
 )
@@ -25,6 +27,7 @@ from .backend_api import (
 
 def _backend() -> Any:
     try:
+        import unitaf_backend.channels
         import unitaf_backend.pipeline
         import unitaf_backend.service.validate
     except ImportError as err:
@@ -86,6 +89,19 @@ class InProcessBackend:
 
         return self._run(lambda: ub.pipeline.animate(build(), progress=progress, cancel=cancel),
                          include_audio=False)
+
+    def idle(self, request: IdleRequest) -> IdleResult:
+        ub = self._setup()
+        from unitaf_backend.errors import UnitafError
+        from unitaf_backend.face import idle as idle_stage
+        try:
+            weights = idle_stage.idle_clip(idle_stage.IdleRequest(
+                duration=float(request.duration), fps=float(request.fps), seed=int(request.seed),
+                blinks=request.blinks, gaze=request.gaze, breathing=request.breathing))
+        except UnitafError as err:
+            raise BackendError(str(err)) from None
+        return IdleResult(fps=float(request.fps), channels=tuple(ub.channels.ARKIT_CHANNELS),
+                          weights=np.array(weights, dtype=np.float32))
 
     def close(self) -> None:
         """Nothing to release: the models stay loaded in this Python."""

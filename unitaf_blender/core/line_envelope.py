@@ -80,6 +80,12 @@ def decay(last: np.ndarray, end: int, fps: float, rest: float = REST_VALUE) -> R
     return _ramp(frames, last, np.full_like(last, rest), smoothstep(n))
 
 
+def held(values: np.ndarray, ramp: Ramp) -> Ramp:
+    """The same frames as `ramp`, holding `values`: over idle motion the strip's own blend does the easing
+    (one ramp, not a ramp of a ramp), so the line's keys just hold its first or last frame."""
+    return Ramp(ramp.frames, np.tile(values.astype(np.float32), (len(ramp.frames), 1)))
+
+
 def bridge(last: np.ndarray, end: int, first: np.ndarray, start: int) -> tuple[Ramp, Ramp]:
     """One ramp across the frames strictly between a line ending at `end` and the next starting at
     `start`, split in two: (the first line's tail, the next line's lead)."""

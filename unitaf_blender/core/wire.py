@@ -21,7 +21,7 @@ import struct
 
 import numpy as np
 
-from .backend_api import BackendError, FaceResult
+from .backend_api import BackendError, FaceResult, IdleResult
 
 MAGIC = b"UTAF"
 FORMAT_VERSION = 1
@@ -126,3 +126,19 @@ def face_result(buf: bytes) -> FaceResult:
         head=np.array(head, dtype=np.float32) if head is not None else None,
         meta=dict(header.get("meta") or {}),
     )
+
+
+def idle_result(buf: bytes) -> IdleResult:
+    """An idle payload (kind `idle`) -> IdleResult."""
+    header, arrays = decode_payload(buf)
+    if header.get("kind") != "idle" or "weights" not in arrays:
+        raise PayloadError("the backend's answer is not an idle clip")
+    channels = tuple(str(c) for c in header.get("channels", ()))
+    weights = np.array(arrays["weights"], dtype=np.float32)
+    if weights.ndim != 2 or weights.shape[1] != len(channels) or weights.shape[0] == 0:
+        raise PayloadError(f"the idle clip's weights have shape {weights.shape} for {len(channels)} channels")
+    try:
+        fps = float(header["fps"])
+    except (KeyError, TypeError, ValueError):
+        raise PayloadError("the idle clip has no fps") from None
+    return IdleResult(fps=fps, channels=channels, weights=weights)

@@ -35,7 +35,7 @@ from . import wire
 from .audio_io import decode_audio
 from .config import API_VERSION, ServiceConfig
 from .jobs import DONE, FAILED, FINISHED, CancelCheck, JobManager, Progress, QueueFull, ShuttingDown
-from .schemas import ERRORS, AnimateOptions, ErrorBody, JobStatus, SpeakBody
+from .schemas import ERRORS, AnimateOptions, ErrorBody, IdleBody, JobStatus, SpeakBody
 from .security import GuardMiddleware, is_loopback
 from .validate import Catalog, check_text, emotion_spec, load_pipeline
 
@@ -186,6 +186,16 @@ def create_app(config: ServiceConfig) -> FastAPI:
             return wire.face_payload(pipeline.speak(request, progress=progress, cancel=cancel))
 
         return _accepted(jobs.submit("speak", work).id)
+
+    @app.post("/v1/idle", summary="An idle clip (blinks, gaze, breathing) for the gaps between lines; answers "
+                                 "at once with the binary payload (kind `idle`, array `weights`)",
+              response_class=Response, responses={**ERRORS, 200: {"content": {wire.MEDIA_TYPE: {}}}})
+    async def idle(body: IdleBody) -> Response:
+        from ..face.idle import IdleRequest, idle_clip
+        request = IdleRequest(duration=body.duration, fps=body.fps, seed=body.seed, blinks=body.blinks,
+                              gaze=body.gaze, breathing=body.breathing)
+        weights = await run_in_threadpool(idle_clip, request)
+        return Response(wire.idle_payload(weights, body.fps), media_type=wire.MEDIA_TYPE)
 
     animate_body = {"requestBody": {"required": True, "content": {
         "multipart/form-data": {"schema": {"type": "object", "required": ["audio"], "properties": {

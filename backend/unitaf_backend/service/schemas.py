@@ -33,6 +33,18 @@ class AnimateOptions(_Options):
     transcript: str | None = Field(None, description="what the recording says, if known")
 
 
+class IdleBody(BaseModel):
+    """An idle clip for the gaps between a character's lines (see face/idle.py)."""
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    duration: float = Field(gt=0.0, le=3600.0, allow_inf_nan=False, description="seconds of idle motion")
+    fps: float = Field(30.0, ge=MIN_FPS, le=MAX_FPS, allow_inf_nan=False)
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    blinks: bool = True
+    gaze: bool = True
+    breathing: bool = True
+
+
 class ErrorBody(BaseModel):
     """Every 4xx/5xx answer."""
 

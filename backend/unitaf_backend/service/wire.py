@@ -110,3 +110,11 @@ def face_payload(anim: FaceAnimation, include_audio: bool = True) -> bytes:
     if include_audio and anim.audio is not None and anim.sample_rate:
         arrays["audio_wav"] = np.frombuffer(wav_bytes(anim.audio, anim.sample_rate), dtype=np.uint8)
     return encode(header, arrays)
+
+
+def idle_payload(weights: np.ndarray, fps: float) -> bytes:
+    """An idle clip (face/idle.py) as the binary payload: kind `idle`, array `weights` [T, 52]."""
+    from ..channels import ARKIT_CHANNELS
+    w = np.asarray(weights, dtype=np.float32)
+    header = {"kind": "idle", "fps": float(fps), "channels": list(ARKIT_CHANNELS), "n_frames": int(w.shape[0])}
+    return encode(header, {"weights": w})
