@@ -83,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--idle", action="append", metavar="OBJECT",
                    help="fill this object's time between lines with idle motion (blinks, gaze, breathing); "
                         "repeat it for more, or 'all' for every object in the dialogue")
+    p.add_argument("--markers", choices=("none", "words", "sentences"), default="none",
+                   help="timeline markers at each line's words or sentences")
+    p.add_argument("--head-motion", action="store_true",
+                   help="move the head with the speech: the head bone of the mesh's armature, else the object")
+    p.add_argument("--head-bone", default="", help="the armature's head bone (default: one named head, Head ...)")
     p.add_argument("--mode", choices=("auto", "neural", "rules"), default="auto", help="face model")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=None,
@@ -113,7 +118,7 @@ def options_from_args(ns: argparse.Namespace) -> BatchOptions:
         overlap=not ns.no_overlap, backend="http" if ns.url else ns.backend, urls=tuple(ns.url or ()),
         token=ns.token, backend_python=ns.backend_python,
         audio_dir=ns.audio_dir, pack_audio=ns.pack_audio, report=ns.report, check=ns.check,
-        idle=tuple(ns.idle or ()),
+        idle=tuple(ns.idle or ()), markers=ns.markers, head_motion=ns.head_motion, head_bone=ns.head_bone,
     )
 
 

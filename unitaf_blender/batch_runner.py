@@ -63,6 +63,9 @@ class BatchOptions:
     report: str | None = None
     check: bool = False
     idle: tuple[str, ...] = ()          # objects to fill with idle motion between lines ("all": every one)
+    markers: str = "none"               # timeline markers per line: "none", "words", "sentences"
+    head_motion: bool = False           # the backend's head angles onto each character's head bone / object
+    head_bone: str = ""
 
 
 class StopRequests:
@@ -199,7 +202,9 @@ def _write_row(run: _Run, plan: RowPlan, got: FaceResult | BaseException, audio_
                 batch_scene.remove_row_line(run.scene, plan.existing)
         applied = apply_face_result(run.scene, bpy.data.objects[line.object], got, start_frame=start,
                                     name=f"{line.object} {line.row:03d} {line.label}", audio_dir=audio_dir,
-                                    audio_file=line.audio, replace_line=replace, replace_overlapping=False)
+                                    audio_file=line.audio, replace_line=replace, replace_overlapping=False,
+                                    markers=run.opts.markers, head_motion=run.opts.head_motion,
+                                    head_bone=run.opts.head_bone)
         batch_scene.tag_row(run.scene, applied, line, run_id)
     except Exception as exc:  # noqa: BLE001 - a line that cannot be written fails alone
         run._fail(line.row, line, error_text(exc))
@@ -332,7 +337,8 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None,
             by_row = {p.line.row: p for p in todo}
             try:
                 for line, got in synth.results([p.line for p in todo],
-                                               lambda ln: request_for(ln, run.fps, opts.mode, opts.seed)):
+                                               lambda ln: request_for(ln, run.fps, opts.mode, opts.seed,
+                                                                      opts.head_motion)):
                     run.settle_before(line.row)
                     with stops.held():
                         _write_row(run, by_row[line.row], got, audio_dir, run_id)

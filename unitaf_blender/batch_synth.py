@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from .batch_runner import BatchOptions
 
 
-def request_for(line: DialogueLine, fps: float, mode: str, seed: int) -> SpeakRequest | AnimateRequest:
+def request_for(line: DialogueLine, fps: float, mode: str, seed: int,
+                head_motion: bool = False) -> SpeakRequest | AnimateRequest:
     """The backend request for one dialogue line (reads the WAV for audio lines), checked as the panel
     checks its own (`core.line_inputs`)."""
     options = line_inputs.LineOptions(emotion=line.emotion, intensity=line.intensity, voice=line.voice,
@@ -36,8 +37,10 @@ def request_for(line: DialogueLine, fps: float, mode: str, seed: int) -> SpeakRe
     if line.audio is not None:
         with open(line.audio, "rb") as f:
             wav = f.read()
-        return dataclasses.replace(line_inputs.animate_request(wav, line.transcript or "", options), seed=seed)
-    return dataclasses.replace(line_inputs.speak_request(line.text or "", options), seed=seed)
+        return dataclasses.replace(line_inputs.animate_request(wav, line.transcript or "", options), seed=seed,
+                                   head_motion=head_motion)
+    return dataclasses.replace(line_inputs.speak_request(line.text or "", options), seed=seed,
+                               head_motion=head_motion)
 
 
 def run_request(backend: Backend, request: SpeakRequest | AnimateRequest) -> FaceResult:

@@ -131,7 +131,8 @@ class Layout:
 
 def _settings(**kw):
     base = {"use_text_block": False, "text_block": None, "text": "Hi", "target": None, "use_current_frame": True,
-            "start_frame": 1, "mapping_rows": [], "mapping_object": "", "last_result": "", "last_error": ""}
+            "start_frame": 1, "mapping_rows": [], "mapping_object": "", "last_result": "", "last_error": "",
+            "head_motion": False, "head_bone": ""}
     base.update(kw)
     return types.SimpleNamespace(**base)
 

@@ -87,6 +87,14 @@ class StandInBackend:
         # each answer differs (a retake must be told from the take it replaced)
         self.last = face_result(self.duration, self.fixed_fps or request.fps, with_audio=True,
                                 phase=0.9 * (len(self.requests) - 1))
+        fps = self.last.fps
+        t = np.arange(len(self.last.weights))[:, None] / fps
+        head = (0.1 * np.sin(2 * np.pi * 0.8 * t + np.array([0.0, 1.0, 2.0]))).astype(np.float32)
+        timeline = {"words": [{"text": "Known", "start": 0.2}, {"text": "words", "start": 0.7}],
+                    "sentences": [{"text": "Known words.", "start": 0.0}]}
+        import dataclasses
+        self.last = dataclasses.replace(self.last, timeline=timeline,
+                                        head=head if getattr(request, "head_motion", False) else None)
         return self.last
 
     def speak(self, request, progress=None, cancel=None) -> FaceResult:

@@ -112,6 +112,8 @@ def test_demo_head_gets_one_action_52_curves_audio_and_survives_reload(blend, tm
     with wave.open(wav_path) as w:
         assert w.getnframes() / w.getframerate() == pytest.approx(result.duration)
     if HAS_AUDIO:
+        assert bpy.context.scene.sync_mode == "AUDIO_SYNC"        # sound and face cannot drift apart
+        assert "playback now syncs to audio" in bpy.context.scene.unitaf.last_result
         [strip] = sound_strips()
         assert strip.frame_final_start == 7
         assert abs(strip.frame_final_duration - result.duration * 24.0) <= 1

@@ -14,6 +14,7 @@ is written; if writing fails half-way, what was created is removed.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,9 @@ import numpy as np
 from ..core import line_envelope, timing
 from ..core.backend_api import BackendError, FaceResult
 from ..core.mapping import Mapping, MappingError, auto_map, check_mapping, target_curves
+from ..core.markers import line_markers
 from ..core.naming import action_name
+from . import head_motion as head_motion_lib
 from . import lines, sound, writer
 from .compat import strips_collection
 
@@ -92,12 +95,16 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
                       mapping: Mapping | None = None, add_sound: bool = True,
                       audio_dir: str | None = None, audio_file: str | None = None,
                       extend_range: bool = False, line_id: str | None = None,
-                      replace_line: str | None = None, replace_overlapping: bool = True) -> AppliedLine:
+                      replace_line: str | None = None, replace_overlapping: bool = True,
+                      markers: str = "none", head_motion: bool = False, head_bone: str = "") -> AppliedLine:
     """Write `result` onto `obj`'s shape keys from `start_frame` on. `name` is the line's text or label
     (names the Action and the WAV). `audio_file` is an existing recording to reference when the result
     carries no audio of its own (the animate-from-audio path); it is never copied or changed.
     `line_id` names the new line (a new id by default); `replace_line` is the id of a line of `obj` this
-    one replaces; with `replace_overlapping`, lines of `obj` the new one mostly covers are replaced too."""
+    one replaces; with `replace_overlapping`, lines of `obj` the new one mostly covers are replaced too.
+    `markers` ("words", "sentences" or "none") adds timeline markers from the line's timeline; with
+    `head_motion`, the result's head angles go onto `head_bone` (or a usual head bone) of the mesh's
+    armature, else onto the object (see blender/head_motion.py)."""
     target_mapping = resolve_mapping(obj, mapping)
     lines.check_editable(obj)
     weights = check_result(result)
@@ -111,12 +118,16 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
     replaced = _lines_replaced(obj, span, replace_line, replace_overlapping)
     key = obj.data.shape_keys
     action_name = writer_action_name(name)
+    wanted_markers = line_markers(result.timeline, markers, int(start_frame), fps)
+    head = head_motion_lib.head_target(obj, head_bone) if head_motion else None
     new_id = line_id or lines.new_line_id()
 
     created_wav: str | None = None
     wav_path: str | None = None
     written: writer.WrittenAction | None = None
     strip = None
+    head_action = None
+    made_markers: list[Any] = []
     warnings: list[str] = []
     notes: list[str] = []
     had_sequencer = scene.sequence_editor is not None
@@ -150,11 +161,27 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
                 notes.append(note)
         writer.assign_action(key, written, start_frame=int(start_frame))
         lines.settle(obj, fps)             # its ramps, and its neighbours' (they may now share one)
+        if head is not None and result.head is not None:
+            ypr = head_motion_lib.sample(np.asarray(result.head, np.float32), result.fps, fps, n)
+            head_action = head_motion_lib.write_head_motion(
+                head, ypr, frames, writer_action_name("head " + name), new_id)
+            action[head_motion_lib.HEAD_ACTION] = head_action.name
+            action[head_motion_lib.HEAD_OBJECT] = head.obj.name
+            notes.append(f"head motion on {head.describe()}")
+        elif head is not None:
+            warnings.append("the backend sent no head motion for this line")
+        for m in wanted_markers:
+            made_markers.append(scene.timeline_markers.new(m.name, frame=m.frame))
+        action[lines.MARKERS] = json.dumps([[m.name, m.frame] for m in wanted_markers])
         paths = {writer.shape_key_data_path(block) for block in curves}
         note = writer.layer_user_action(key.animation_data, paths)
         if note:
             notes.append(note)
     except BaseException:       # Ctrl-C / SIGTERM too: a line lands whole or not at all
+        for marker in made_markers:
+            scene.timeline_markers.remove(marker)
+        if head_action is not None:
+            head_motion_lib.remove_head_action(head_action)
         _undo_partial(scene, written, strip, created_wav)
         if not had_sequencer and scene.sequence_editor is not None:
             scene.sequence_editor_clear()

@@ -8,6 +8,7 @@ A WAV we wrote is deleted when the file is saved (or a batch ends) and nothing i
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import uuid
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from .writer import (
 LINE_ID = "unitaf_line_id"        # on the Action and its sound strip: which line they belong to
 WAV_OWNED = "unitaf_wav_owned"    # on the Action: True when the WAV is ours (a recording never is)
 BODY_KEYS = "unitaf_body_keys"    # on the Action: how many keys from its start frame are the backend's
+MARKERS = "unitaf_markers"        # on the Action: JSON [[name, frame], ...] of the timeline markers it added
 
 _retired_wavs: set[str] = set()   # WAVs of removed lines, deleted once nothing uses them
 
@@ -108,6 +110,11 @@ def remove_line(scene: Any, obj: Any, line: LineOnScene, fps: float) -> None:
         strips_collection(scene.sequence_editor).remove(strip)
         if sound_data is not None and sound_data.users == 0:
             bpy.data.sounds.remove(sound_data)
+    _remove_markers(scene, line.action)
+    head = bpy.data.actions.get(str(line.action.get("unitaf_head_action", "")))
+    if head is not None:
+        from .head_motion import remove_head_action
+        remove_head_action(head)
     anim.nla_tracks.remove(line.track)
     bpy.data.actions.remove(line.action)
     settle(obj, fps)
@@ -179,6 +186,18 @@ def idle_track(anim: Any) -> Any | None:
     return next((t for t in anim.nla_tracks
                  if len(t.strips) == 1 and t.strips[0].action is not None
                  and t.strips[0].action.get(IDLE_TAG) is not None), None)
+
+
+def _remove_markers(scene: Any, action: Any) -> None:
+    """The timeline markers the line added (by name and frame; markers the user moved or renamed stay)."""
+    try:
+        wanted = {(str(n), int(f)) for n, f in json.loads(str(action.get(MARKERS, "[]")))}
+    except (ValueError, TypeError):
+        return
+    for marker in list(scene.timeline_markers):
+        if (marker.name, int(marker.frame)) in wanted:
+            wanted.discard((marker.name, int(marker.frame)))
+            scene.timeline_markers.remove(marker)
 
 
 def wavs_in_use() -> set[str]:

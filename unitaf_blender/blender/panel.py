@@ -93,6 +93,10 @@ class UNITAF_PT_main(_SidebarPanel):
         col.prop(s, "add_sound")
         col.prop(s, "extend_range")
         col.prop(s, "replace_overlapping")
+        col.prop(s, "markers")
+        col.prop(s, "head_motion")
+        if s.head_motion:
+            col.prop(s, "head_bone")
         col.prop(s, "mode")
 
         job = worker.current_job()

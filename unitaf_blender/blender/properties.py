@@ -57,6 +57,16 @@ class UNITAF_SceneSettings(bpy.types.PropertyGroup):
     replace_overlapping: BoolProperty(  # type: ignore[valid-type]
         name="Retake Overlapping Line", default=True,
         description="A new line that covers most of an earlier line of the same character replaces it")
+    markers: EnumProperty(  # type: ignore[valid-type]
+        name="Markers", default="none", description="Timeline markers for the line's words or sentences",
+        items=[("none", "No Markers", "No timeline markers"), ("words", "Words", "A marker at each word"),
+               ("sentences", "Sentences", "A marker at each sentence")])
+    head_motion: BoolProperty(  # type: ignore[valid-type]
+        name="Head Motion", default=False,
+        description="Move the head with the speech: on the head bone when the mesh has an armature, "
+                    "else the object (its delta rotation)")
+    head_bone: StringProperty(  # type: ignore[valid-type]
+        name="Head Bone", description="The armature's head bone (empty: a bone named head, Head, DEF-head ...)")
     line_index: IntProperty(  # type: ignore[valid-type]
         description="The line picked in the target's list of lines (an index into the file's Actions)")
     mode: EnumProperty(name="Mode", items=MODE_ITEMS, default="auto")  # type: ignore[valid-type]

@@ -33,13 +33,14 @@ def shape_key_data_path(key_block_name: str) -> str:
     return f'key_blocks["{bpy.utils.escape_identifier(key_block_name)}"].value'
 
 
-def new_key_action(key: Any, name: str) -> tuple[Any, Any | None, Any]:
-    """A new, empty Action for a Key datablock: (action, slot or None, where F-curves are created)."""
+def new_key_action(key: Any, name: str, id_type: str = "KEY") -> tuple[Any, Any | None, Any]:
+    """A new, empty Action for a datablock (a Key by default): (action, slot or None, where F-curves are
+    created)."""
     action = bpy.data.actions.new(name)
     if not LAYERED_ACTIONS:
         # Legacy F-curves: 4.2/4.3 only (5.0 removed them, so the 5.0 stubs lack them).
         return action, None, action.fcurves  # type: ignore[attr-defined]
-    slot = action.slots.new(id_type="KEY", name=key.name)
+    slot = action.slots.new(id_type=id_type, name=key.name)  # type: ignore[arg-type]
     layer = action.layers.new("Layer")
     strip = layer.strips.new(type="KEYFRAME")
     # A keyframe strip has channelbag(); the stubs type layers.strips.new() as the base ActionStrip.
@@ -47,12 +48,12 @@ def new_key_action(key: Any, name: str) -> tuple[Any, Any | None, Any]:
     return action, slot, channelbag.fcurves
 
 
-def write_fcurve(fcurves: Any, data_path: str, frames: np.ndarray, values: np.ndarray) -> Any:
+def write_fcurve(fcurves: Any, data_path: str, frames: np.ndarray, values: np.ndarray, index: int = 0) -> Any:
     """One F-curve with a key per frame, linear between keys (dense keys need no Bezier handles)."""
     if LAYERED_ACTIONS:
-        fcurve = fcurves.new(data_path, index=0)
+        fcurve = fcurves.new(data_path, index=index)
     else:
-        fcurve = fcurves.new(data_path, index=0, action_group=CHANNEL_GROUP)
+        fcurve = fcurves.new(data_path, index=index, action_group=CHANNEL_GROUP)
     _fill(fcurve, frames, values)
     return fcurve
 

@@ -19,6 +19,7 @@ from ...core.line_inputs import InputError
 from ...core.mapping import MappingError
 from .. import worker
 from ..apply import AppliedLine, apply_face_result
+from ..head_motion import HeadMotionError
 from ..lines import LineError
 
 if TYPE_CHECKING:     # fake-bpy-module's literal type of an operator's result set
@@ -26,7 +27,7 @@ if TYPE_CHECKING:     # fake-bpy-module's literal type of an operator's result s
     Result = set[OperatorReturnItems]
 
 # Errors that are the user's to fix: reported as they are, in one line.
-USER_ERRORS = (BackendError, MappingError, InputError, LineError, OSError)
+USER_ERRORS = (BackendError, MappingError, InputError, LineError, HeadMotionError, OSError)
 POLL_SECONDS = 0.1
 
 
@@ -42,6 +43,9 @@ class PreparedLine:
     extend_range: bool = False
     replace_line: str | None = None             # the id of a line of `obj` this one replaces (a retake)
     replace_overlapping: bool = True            # also replace lines the new one mostly covers
+    markers: str = "none"                       # timeline markers: "none", "words" or "sentences"
+    head_motion: bool = False                   # the backend's head angles onto the head bone / object
+    head_bone: str = ""
     audio_dir: str | None = None
     audio_file: str | None = None
 
@@ -111,7 +115,8 @@ class LineOperator(SceneOperator):
                 mapping=prepared.mapping, add_sound=prepared.add_sound,
                 audio_dir=prepared.audio_dir, audio_file=prepared.audio_file,
                 extend_range=prepared.extend_range, replace_line=prepared.replace_line,
-                replace_overlapping=prepared.replace_overlapping)
+                replace_overlapping=prepared.replace_overlapping, markers=prepared.markers,
+                head_motion=prepared.head_motion, head_bone=prepared.head_bone)
         except Exception as exc:     # apply_face_result removed anything it had made
             return self._fail(context, exc)
         message = result_message(applied, prepared.obj.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import bpy
@@ -10,6 +11,7 @@ from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
 from ...core import line_inputs, timing
 from ..apply import resolve_mapping
 from ..backend_factory import backend_for_settings
+from ..head_motion import head_target
 from ..lines import check_editable
 from ..preferences import settings as addon_settings
 from ..properties import EMOTION_ITEMS, MODE_ITEMS, panel_text, rows_mapping
@@ -74,6 +76,11 @@ def prepare_line(op: Any, context: Any, *, speak: bool) -> PreparedLine:
         name = request.text
     else:
         request, name = op.audio_request(options)
+    head_motion = bool(settings.head_motion) if settings is not None else False
+    head_bone = str(settings.head_bone) if settings is not None else ""
+    if head_motion:
+        head_target(obj, head_bone)                 # a missing bone is said now, before the backend runs
+        request = dataclasses.replace(request, head_motion=True)
     backend = backend_for_settings(prefs)
 
     def work(progress: Any, cancel: Any) -> Any:
@@ -89,4 +96,6 @@ def prepare_line(op: Any, context: Any, *, speak: bool) -> PreparedLine:
         audio_file=None if speak else op.filepath,
         replace_line=str(getattr(op, "replace_line", "")) or None,
         replace_overlapping=bool(settings.replace_overlapping) if settings is not None else True,
+        markers=str(settings.markers) if settings is not None else "none",
+        head_motion=head_motion, head_bone=head_bone,
     )
