@@ -123,3 +123,28 @@ def test_a_head_bone_that_is_not_there_is_one_clear_error(blend):
     with pytest.raises(RuntimeError, match="has no bone 'Skull'"):
         run_generate(text="Nope", start_frame=5)
     assert lines_of(face) == [] and blend.requests == []
+
+
+def test_live_link_csv_export_of_the_scene_at_60_fps_from_a_timecode(blend, tmp_path):
+    face = mesh_with_keys("Face", list(ARKIT_CHANNELS))
+    scene = bpy.context.scene
+    scene.frame_start, scene.frame_end = 1, 48
+    scene.unitaf.target = face
+    assert run_generate(text="Export me", start_frame=1) == {"FINISHED"}
+    out = tmp_path / "take.csv"
+    with window_override():
+        assert bpy.ops.unitaf.export_live_link_csv("EXEC_DEFAULT", filepath=str(out), fps=60.0,
+                                                   start_timecode="14:30:00:00") == {"FINISHED"}
+    rows = out.read_text().splitlines()
+    assert len(rows) == 1 + (47 * 60 // 24 + 1)                      # 47 frames at 24 fps = 117.5 rows of 60
+    assert rows[1].startswith("14:30:00:00.000,61,") and rows[61].startswith("14:30:01:00.000,61,")
+    jaw = ARKIT_CHANNELS.index("jawOpen")
+    for i in (30, 60, 90):                                           # row i is scene frame 1 + i * 24 / 60
+        frame = 1 + i * 24 / 60
+        scene.frame_set(int(frame), subframe=frame - int(frame))
+        want = face.data.shape_keys.key_blocks["jawOpen"].value
+        assert float(rows[1 + i].split(",")[2 + jaw]) == pytest.approx(want, abs=1e-5)
+    with window_override(), pytest.raises(RuntimeError, match="not HH:MM:SS:FF"):
+        bpy.ops.unitaf.export_live_link_csv("EXEC_DEFAULT", filepath=str(tmp_path / "bad.csv"),
+                                            start_timecode="half past two")
+    assert not (tmp_path / "bad.csv").exists()

@@ -5,6 +5,7 @@ from . import (
     animate_from_audio,
     cancel,
     check_backend,
+    export_live_link,
     generate_speech_animation,
     line_ops,
     mapping_ops,
@@ -18,4 +19,5 @@ CLASSES = (
     check_backend.UNITAF_OT_check_backend,
     *mapping_ops.CLASSES,
     *line_ops.CLASSES,
+    *export_live_link.CLASSES,
 )
