@@ -145,7 +145,7 @@ def _mesh(names):
 
 @pytest.mark.parametrize("obj, expect_demo_button", [(None, True), (_mesh(["Foo"]), True), (_mesh(["jawOpen"]), False)])
 def test_panel_draws_and_offers_the_demo_head_when_needed(obj, expect_demo_button):
-    from unitaf_blender.blender.panel import UNITAF_PT_main, UNITAF_PT_mapping
+    from unitaf_blender.blender.panel import UNITAF_PT_lines, UNITAF_PT_main, UNITAF_PT_mapping
     calls: list = []
     context = types.SimpleNamespace(scene=types.SimpleNamespace(unitaf=_settings(last_error="boom")),
                                     active_object=obj)
@@ -154,7 +154,11 @@ def test_panel_draws_and_offers_the_demo_head_when_needed(obj, expect_demo_butto
     assert "unitaf.generate_speech_animation" in operators
     assert ("unitaf.add_demo_head" in operators) == expect_demo_button
     assert any(c[0] == "label" and c[2].get("text") == "boom" for c in calls)
-    UNITAF_PT_mapping.draw(types.SimpleNamespace(layout=Layout(calls)), context)
+    UNITAF_PT_mapping.draw_for(None, Layout(calls), context.scene.unitaf, obj)
+    if obj is None:
+        lines_calls: list = []
+        UNITAF_PT_lines.draw_for(None, Layout(lines_calls), context.scene.unitaf, obj)
+        assert [c[2].get("text") for c in lines_calls if c[0] == "label"] == ["No lines on this object yet"]
 
 
 def test_panel_shows_progress_and_cancel_while_running():

@@ -6,32 +6,13 @@ from __future__ import annotations
 import bpy
 import numpy as np
 import pytest
-from addon_helpers import StandInBackend, mesh_with_keys, run_generate, window_override
+from addon_helpers import mesh_with_keys, run_generate, window_override
 from mathutils import Euler, Matrix
 
-import unitaf_blender
-from unitaf_blender.blender import backend_factory
 from unitaf_blender.blender.lines import lines_of
 from unitaf_blender.core.channels import ARKIT_CHANNELS
 
-pytestmark = pytest.mark.bpy
-
-
-@pytest.fixture(scope="module", autouse=True)
-def addon():
-    unitaf_blender.register()
-    yield
-    backend_factory.set_test_backend(None)
-    unitaf_blender.unregister()
-
-
-@pytest.fixture
-def blend():
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    backend = StandInBackend()
-    backend_factory.set_test_backend(backend)
-    yield backend
-    backend_factory.set_test_backend(None)
+pytestmark = [pytest.mark.bpy, pytest.mark.usefixtures("addon")]   # fixtures: conftest.py
 
 
 def remove_all(obj):

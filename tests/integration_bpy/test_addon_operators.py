@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 from addon_helpers import (
     HAS_AUDIO,
-    StandInBackend,
     face_result,
     file_digest,
     line_actions,
@@ -35,7 +34,7 @@ from unitaf_blender.blender.writer import fcurves_of
 from unitaf_blender.core import timing
 from unitaf_blender.core.channels import ARKIT_CHANNELS, CHANNEL_INDEX
 
-pytestmark = pytest.mark.bpy
+pytestmark = [pytest.mark.bpy, pytest.mark.usefixtures("addon")]   # fixtures: conftest.py
 
 CC_KEYS = ["Jaw_Open", "Mouth_Smile_L", "Mouth_Smile_R", "Eye_Blink_L", "Eye_Blink_R", "Cheek_Puff_L",
            "Cheek_Puff_R", "Brow_Raise_Inner_L", "Eye_L_Look_R", "Mouth_Funnel_Up_L", "Custom_Wrinkle"]
@@ -43,26 +42,6 @@ CC_EXPECTED = {"Jaw_Open": "jawOpen", "Mouth_Smile_L": "mouthSmileLeft", "Mouth_
                "Eye_Blink_L": "eyeBlinkLeft", "Eye_Blink_R": "eyeBlinkRight", "Cheek_Puff_L": "cheekPuff",
                "Cheek_Puff_R": "cheekPuff", "Brow_Raise_Inner_L": "browInnerUp",
                "Eye_L_Look_R": "eyeLookInLeft", "Mouth_Funnel_Up_L": "mouthFunnel"}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def addon():
-    unitaf_blender.register()
-    yield
-    backend_factory.set_test_backend(None)
-    unitaf_blender.unregister()
-
-
-@pytest.fixture
-def blend(tmp_path):
-    """A fresh, saved scene (so audio goes to tmp_path/unitaf_audio) and a stand-in backend."""
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    path = tmp_path / "scene.blend"
-    bpy.ops.wm.save_as_mainfile(filepath=str(path))
-    backend = StandInBackend()
-    backend_factory.set_test_backend(backend)
-    yield backend
-    backend_factory.set_test_backend(None)
 
 
 def audio_dir(tmp_path) -> str:

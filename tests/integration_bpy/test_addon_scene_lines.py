@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 from addon_helpers import (
     HAS_AUDIO,
-    StandInBackend,
     line_actions,
     mesh_with_keys,
     push_undo,
@@ -25,33 +24,13 @@ from addon_helpers import (
     window_override,
 )
 
-import unitaf_blender
-from unitaf_blender.blender import backend_factory
 from unitaf_blender.blender.lines import LINE_ID, lines_of
 from unitaf_blender.core.channels import ARKIT_CHANNELS, CHANNEL_INDEX
 
-pytestmark = pytest.mark.bpy
+pytestmark = [pytest.mark.bpy, pytest.mark.usefixtures("addon")]   # fixtures: conftest.py
 
 CHECKED = ("jawOpen", "mouthSmileLeft", "eyeBlinkRight", "browInnerUp", "tongueOut")
 REST_FRAMES = (-20, 60, 150, 240, 330, 400)      # clear of every line's onset (0.3 s) and decay (0.4 s)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def addon():
-    unitaf_blender.register()
-    yield
-    backend_factory.set_test_backend(None)
-    unitaf_blender.unregister()
-
-
-@pytest.fixture
-def blend(tmp_path):
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "scene.blend"))
-    backend = StandInBackend()
-    backend_factory.set_test_backend(backend)
-    yield backend
-    backend_factory.set_test_backend(None)
 
 
 def generate(backend, obj, text, start, **props):

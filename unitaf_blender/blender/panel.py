@@ -55,6 +55,14 @@ class _SubPanel(_SidebarPanel):
     bl_parent_id = "UNITAF_PT_main"
     bl_options = {"DEFAULT_CLOSED"}
 
+    def draw(self, context: Any) -> None:
+        if self.layout is not None:
+            s = context.scene.unitaf
+            self.draw_for(self.layout, s, s.target or context.active_object)
+
+    def draw_for(self, layout: Any, s: Any, obj: Any) -> None:
+        """The sub-panel's rows for the panel's settings `s` and the object they animate (or None)."""
+
 
 class UNITAF_PT_main(_SidebarPanel):
     bl_label = "UniTAF Speech"
@@ -117,12 +125,7 @@ class UNITAF_PT_mapping(_SubPanel):
     bl_label = "Channel Mapping"
     bl_idname = "UNITAF_PT_mapping"
 
-    def draw(self, context: Any) -> None:
-        layout = self.layout
-        if layout is None:
-            return
-        s = context.scene.unitaf
-        obj = s.target or context.active_object
+    def draw_for(self, layout: Any, s: Any, obj: Any) -> None:
         row = layout.row(align=True)
         row.operator("unitaf.mapping_detect", text="Detect", icon="VIEWZOOM")
         row.operator("unitaf.mapping_clear", text="Auto", icon="X")
@@ -146,12 +149,7 @@ class UNITAF_PT_lines(_SubPanel):
     bl_label = "Lines"
     bl_idname = "UNITAF_PT_lines"
 
-    def draw(self, context: Any) -> None:
-        layout = self.layout
-        if layout is None:
-            return
-        s = context.scene.unitaf
-        obj = s.target or context.active_object
+    def draw_for(self, layout: Any, s: Any, obj: Any) -> None:
         found = lines.lines_of(obj) if obj is not None else []
         row = layout.row(align=True)
         has_idle = lines.idle_track(lines.shape_key_anim(obj)) is not None if obj is not None else False

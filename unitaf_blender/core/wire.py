@@ -100,15 +100,21 @@ def encode_payload(header: dict, arrays: dict[str, np.ndarray]) -> bytes:
     return b"".join([prefix, head, b"\0" * _pad(len(prefix) + len(head)), *chunks])
 
 
-def face_result(buf: bytes) -> FaceResult:
-    """A payload -> the add-on's FaceResult (arrays copied, so the buffer can go)."""
+def _weights(buf: bytes, kind: str, what: str) -> tuple[dict, dict[str, np.ndarray], tuple[str, ...], np.ndarray]:
+    """A payload of `kind`: (header, arrays, channels, weights [T, C] copied), checked."""
     header, arrays = decode_payload(buf)
-    if header.get("kind") != "face" or "weights" not in arrays:
-        raise PayloadError("the backend's answer is not a face animation")
+    if header.get("kind") != kind or "weights" not in arrays:
+        raise PayloadError(f"the backend's answer is not {what}")
     channels = tuple(str(c) for c in header.get("channels", ()))
     weights = np.array(arrays["weights"], dtype=np.float32)
     if weights.ndim != 2 or weights.shape[1] != len(channels):
-        raise PayloadError(f"the result's weights have shape {weights.shape} for {len(channels)} channels")
+        raise PayloadError(f"the backend's weights have shape {weights.shape} for {len(channels)} channels")
+    return header, arrays, channels, weights
+
+
+def face_result(buf: bytes) -> FaceResult:
+    """A payload -> the add-on's FaceResult (arrays copied, so the buffer can go)."""
+    header, arrays, channels, weights = _weights(buf, "face", "a face animation")
     head = arrays.get("head")
     if head is not None and head.shape != (weights.shape[0], 3):
         raise PayloadError(f"the result's head motion has shape {head.shape}, expected ({weights.shape[0]}, 3)")
@@ -130,13 +136,9 @@ def face_result(buf: bytes) -> FaceResult:
 
 def idle_result(buf: bytes) -> IdleResult:
     """An idle payload (kind `idle`) -> IdleResult."""
-    header, arrays = decode_payload(buf)
-    if header.get("kind") != "idle" or "weights" not in arrays:
-        raise PayloadError("the backend's answer is not an idle clip")
-    channels = tuple(str(c) for c in header.get("channels", ()))
-    weights = np.array(arrays["weights"], dtype=np.float32)
-    if weights.ndim != 2 or weights.shape[1] != len(channels) or weights.shape[0] == 0:
-        raise PayloadError(f"the idle clip's weights have shape {weights.shape} for {len(channels)} channels")
+    header, _arrays, channels, weights = _weights(buf, "idle", "an idle clip")
+    if weights.shape[0] == 0:
+        raise PayloadError("the idle clip is empty")
     try:
         fps = float(header["fps"])
     except (KeyError, TypeError, ValueError):
