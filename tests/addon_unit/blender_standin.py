@@ -51,7 +51,8 @@ def build() -> dict[str, types.ModuleType]:
     app.version = (5, 0, 1)  # type: ignore[attr-defined]
     app.background = True  # type: ignore[attr-defined]
     app.build_options = types.SimpleNamespace(audaspace=True)  # type: ignore[attr-defined]
-    app.handlers = types.SimpleNamespace(save_pre=[], persistent=lambda f: f)  # type: ignore[attr-defined]
+    app.handlers = types.SimpleNamespace(save_pre=[], undo_post=[], redo_post=[], load_pre=[],  # type: ignore[attr-defined]
+                                         persistent=lambda f: f)
     utils = types.ModuleType("bpy.utils")
     utils.registered = []  # type: ignore[attr-defined]
     utils.register_class = utils.registered.append  # type: ignore[attr-defined]

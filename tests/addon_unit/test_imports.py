@@ -67,10 +67,11 @@ def test_register_and_unregister_leave_nothing(monkeypatch):
     unitaf_blender.register()
     assert len(bpy.utils.registered) == len(before) + len(registration.CLASSES)
     assert hasattr(bpy.types.Scene, "unitaf")
-    assert len(bpy.app.handlers.save_pre) == 1
+    handlers = ("save_pre", "undo_post", "redo_post", "load_pre")
+    assert [len(getattr(bpy.app.handlers, h)) for h in handlers] == [1, 1, 1, 1]
     unitaf_blender.unregister()
     assert bpy.utils.registered == before
-    assert bpy.app.handlers.save_pre == []
+    assert all(getattr(bpy.app.handlers, h) == [] for h in handlers)
     assert not hasattr(bpy.types.Scene, "unitaf")
 
 

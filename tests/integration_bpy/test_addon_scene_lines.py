@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 import bpy
 import numpy as np
@@ -72,11 +74,26 @@ def our_fake_user_actions():
     return [a.name for a in bpy.data.actions if a.get("unitaf_line") is not None and a.use_fake_user]
 
 
+GLTF_EXPORT = r"""
+import json, os, sys
+import bpy
+import addon_utils      # importable once bpy has set up Blender's script paths
+bpy.ops.wm.open_mainfile(filepath=sys.argv[1])
+addon_utils.enable("io_scene_gltf2", default_set=True)
+bpy.ops.export_scene.gltf(filepath=sys.argv[2], export_format="GLTF_SEPARATE")
+sys.stdout.flush()
+os._exit(0)     # the bpy 4.2 wheel crashes on its way out after its glTF exporter has run
+"""
+
+
 def gltf_animations(tmp_path):
-    import addon_utils
-    addon_utils.enable("io_scene_gltf2", default_set=True)
-    out = tmp_path / "scene.gltf"
-    bpy.ops.export_scene.gltf(filepath=str(out), export_format="GLTF_SEPARATE")
+    """The animation names Blender's glTF exporter (default settings) writes for the scene as it is now
+    (in a separate Blender, on a copy of the file)."""
+    copy, out = tmp_path / "export_copy.blend", tmp_path / "scene.gltf"
+    bpy.ops.wm.save_as_mainfile(filepath=str(copy), copy=True)
+    proc = subprocess.run([sys.executable, "-c", GLTF_EXPORT, str(copy), str(out)], capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
     return sorted(a["name"] for a in json.loads(out.read_text()).get("animations", []))
 
 
@@ -122,10 +139,16 @@ def test_four_lines_retake_remove_undo_all_play(blend, tmp_path):
     assert our_fake_user_actions() == []
     assert len([a for a in bpy.data.actions if a.get("unitaf_line") is not None]) == 4
 
-    # Saving drops the first take's WAV (nothing uses it); every line's own WAV stays.
+    # Saving puts the first take's WAV away (nothing uses it); every line's own WAV stays, line 3's too:
+    # the export above saved a copy while line 3 was removed, and the undo brought its WAV back.
     bpy.ops.wm.save_mainfile()
     assert not os.path.exists(first_take_wav)
+    assert os.path.exists(os.path.join(os.path.dirname(first_take_wav), ".unitaf_removed",
+                                       os.path.basename(first_take_wav)))
     assert all(os.path.exists(ln.wav_path) for ln in lines_of(face))
+    bpy.ops.wm.read_factory_settings(use_empty=True)                  # another file: no undo can need it
+    assert not os.path.exists(os.path.join(os.path.dirname(first_take_wav), ".unitaf_removed",
+                                           os.path.basename(first_take_wav)))
 
 
 def test_retake_picked_in_the_list_replaces_a_line_it_does_not_overlap(blend):
@@ -137,6 +160,10 @@ def test_retake_picked_in_the_list_replaces_a_line_it_does_not_overlap(blend):
     assert [ln.name for ln in lines_of(face)] == ["Keep me", "Redone, elsewhere"]
     assert_plays(face, {1: first, 200: new})
     assert_rest(face, range(78, 120, 5))
+    bpy.context.scene.frame_current = 500                             # the panel's Retake: no start frame
+    line = lines_of(face)[1]
+    assert run_generate(text="Retaken in place", replace_line=line.line_id) == {"FINISHED"}
+    assert [(ln.name, ln.span.start) for ln in lines_of(face)] == [("Keep me", 1), ("Retaken in place", 200)]
 
 
 def test_remove_line_errors_change_nothing(blend, tmp_path):
@@ -180,3 +207,27 @@ def test_a_linked_library_object_is_refused_and_nothing_changes(blend, tmp_path)
         run_generate(text="Not on a linked face", start_frame=1)
     assert snapshot(tmp_path) == before
     assert blend.requests == []                       # refused before the backend was asked
+
+
+def test_one_undo_brings_the_previous_take_back_and_tracks_not_ours_stay(blend):
+    face = mesh_with_keys("Face", list(ARKIT_CHANNELS))
+    anim = face.data.shape_keys.animation_data_create()
+    theirs = bpy.data.actions.new("Their take")                      # a track and strip of the user's
+    theirs.use_frame_range, theirs.frame_start, theirs.frame_end = True, 1, 20
+    track = anim.nla_tracks.new()
+    track.name = "Their track"
+    strip = track.strips.new("Their strip", 500, theirs)
+    before = (track.name, strip.name, strip.frame_start, strip.extrapolation, strip.blend_in, strip.mute)
+    _, first = generate(blend, face, "First take", 10)
+    push_undo("after the first take")
+    _, second = generate(blend, face, "Second take", 10)
+    assert [ln.name for ln in lines_of(face)] == ["Second take"]
+    assert_plays(face, {10: second})
+    undo()
+    face = bpy.data.objects["Face"]
+    assert [ln.name for ln in lines_of(face)] == ["First take"]
+    assert_plays(face, {10: first})
+    their = next(t for t in face.data.shape_keys.animation_data.nla_tracks if t.name == "Their track")
+    s = their.strips[0]
+    assert (their.name, s.name, s.frame_start, s.extrapolation, s.blend_in, s.mute) == before
+    assert s.action.name == "Their take" and our_fake_user_actions() == []

@@ -202,8 +202,8 @@ def keep_previous(save_path: str) -> None:
 def save_blend(save_path: str, sound_names: list[str], scene: Any, pack: bool) -> None:
     """Save as `save_path` without ever leaving a half-written file there: the .blend is written to a temp
     file beside it and renamed over it; the file it replaces is kept as `.blend1`. WAVs of removed lines
-    that nothing uses any more are deleted first."""
-    lines.purge_retired_wavs()
+    that nothing uses any more are deleted first (and the add-on's own save handler finds none left)."""
+    lines.purge_retired_wavs(delete=True)        # a batch has no undo to bring them back
     folder = os.path.dirname(save_path) or "."
     os.makedirs(folder, exist_ok=True)
     temp = os.path.join(folder, f".{os.path.basename(save_path)}.{os.getpid()}.tmp.blend")

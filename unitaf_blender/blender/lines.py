@@ -2,7 +2,9 @@
 the mesh's shape keys, a sound strip tagged with the same line id, and (when we wrote it) a WAV file.
 
 Removal never deletes a WAV at once: an undo brings the sound strip back and it must still find its file.
-A WAV we wrote is deleted when the file is saved (or a batch ends) and nothing in the file uses it.
+When the file is saved, a WAV we wrote that nothing in it uses any more moves to a `.unitaf_removed`
+folder beside it; an undo that brings its line back moves it back; opening another file (no undo can
+reach the old lines then) deletes those for good. The batch, which has no undo, deletes them at once.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ WAV_OWNED = "unitaf_wav_owned"    # on the Action: True when the WAV is ours (a 
 BODY_KEYS = "unitaf_body_keys"    # on the Action: how many keys from its start frame are the backend's
 MARKERS = "unitaf_markers"        # on the Action: JSON [[name, frame], ...] of the timeline markers it added
 
-_retired_wavs: set[str] = set()   # WAVs of removed lines, deleted once nothing uses them
+_retired_wavs: set[str] = set()   # WAVs of removed lines, put away once nothing uses them
+_put_away: dict[str, str] = {}    # WAV path -> where it waits in case an undo brings its line back
+TRASH_FOLDER = ".unitaf_removed"
 
 
 class LineError(Exception):
@@ -208,18 +212,49 @@ def wavs_in_use() -> set[str]:
     return used
 
 
-def purge_retired_wavs() -> list[str]:
-    """Delete the WAVs of removed lines that nothing uses any more; returns the paths deleted."""
+def purge_retired_wavs(delete: bool = False) -> list[str]:
+    """Put away (or, with `delete`, delete) the WAVs of removed lines that nothing uses any more; returns
+    their paths."""
     used = wavs_in_use()
     gone = []
     for path in sorted(_retired_wavs):
         if path in used:
             continue
         _retired_wavs.discard(path)
-        if os.path.exists(path):
+        if not os.path.exists(path):
+            continue
+        if delete:
             os.remove(path)
-            gone.append(path)
+        else:
+            folder = os.path.join(os.path.dirname(path), TRASH_FOLDER)
+            os.makedirs(folder, exist_ok=True)
+            kept = os.path.join(folder, os.path.basename(path))
+            os.replace(path, kept)
+            _put_away[path] = kept
+        gone.append(path)
     return gone
+
+
+def bring_back_wavs() -> list[str]:
+    """After an undo or redo: WAVs put away whose lines are back return to their place."""
+    used = wavs_in_use()
+    back = []
+    for path, kept in list(_put_away.items()):
+        if path in used and not os.path.exists(path) and os.path.exists(kept):
+            os.replace(kept, path)
+            del _put_away[path]
+            _retired_wavs.add(path)           # it goes again if its line is removed again
+            back.append(path)
+    return back
+
+
+def forget_put_away() -> None:
+    """Another file is being opened: no undo can bring those lines back, so their WAVs go for good."""
+    for kept in _put_away.values():
+        if os.path.exists(kept):
+            os.remove(kept)
+    _put_away.clear()
+    _retired_wavs.clear()
 
 
 def check_editable(obj: Any) -> None:

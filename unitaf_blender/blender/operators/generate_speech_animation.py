@@ -12,7 +12,7 @@ from ...core import line_inputs, timing
 from ..apply import resolve_mapping
 from ..backend_factory import backend_for_settings
 from ..head_motion import head_target
-from ..lines import check_editable
+from ..lines import check_editable, find_line
 from ..preferences import settings as addon_settings
 from ..properties import EMOTION_ITEMS, MODE_ITEMS, panel_text, rows_mapping
 from .common import LineOperator, PreparedLine, settings_of, target_object
@@ -69,6 +69,9 @@ def prepare_line(op: Any, context: Any, *, speak: bool) -> PreparedLine:
         start = line_inputs.start_frame(op.start_frame, scene.frame_current)
     else:
         start = scene.frame_current if settings.use_current_frame else settings.start_frame
+    replace_line = str(getattr(op, "replace_line", "")) or None
+    if replace_line and not op.properties.is_property_set("start_frame"):
+        start = find_line(obj, replace_line).span.start    # a retake goes where its line was
 
     if speak:
         text = op.text if op.properties.is_property_set("text") or settings is None else panel_text(settings)
@@ -94,7 +97,7 @@ def prepare_line(op: Any, context: Any, *, speak: bool) -> PreparedLine:
         extend_range=bool(settings.extend_range) if settings is not None else False,
         audio_dir=prefs.audio_folder or None,
         audio_file=None if speak else op.filepath,
-        replace_line=str(getattr(op, "replace_line", "")) or None,
+        replace_line=replace_line,
         replace_overlapping=bool(settings.replace_overlapping) if settings is not None else True,
         markers=str(settings.markers) if settings is not None else "none",
         head_motion=head_motion, head_bone=head_bone,
