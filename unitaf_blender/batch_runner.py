@@ -212,6 +212,11 @@ def _write_row(run: _Run, plan: RowPlan, got: FaceResult | BaseException, audio_
     end = int(applied.frame_end) + 1
     run.layout.reserve_line(line, int(applied.frame_start), max(end, start + length))
     status = "retake" if plan.action is RowAction.RETAKE else "new"
+    if plan.action is RowAction.RETAKE and line.start is None and line.anchor is None:
+        hit = _overlapped_rows(run, line.row, int(applied.frame_start), end)
+        if hit:
+            note = (f"the new take is longer and now overlaps row{'s' if len(hit) > 1 else ''} "
+                    f"{', '.join(map(str, hit))}")
     notes = "; ".join(n for n in (note, *applied.warnings) if n)
     run.outcomes[line.row] = LineOutcome(line.row, line.object, line.label, ok=True, message=notes,
                                          frame_start=int(applied.frame_start), frame_end=end,
@@ -245,6 +250,17 @@ def _fill_idle(run: _Run, synth: Synthesizer, targets: set[str]) -> list[str]:
         filled.append(name)
         run.progress.line(f"idle: {name} frames {first}-{last}, under its lines")
     return filled
+
+
+def _overlapped_rows(run: _Run, row: int, start: int, end: int) -> list[int]:
+    """Rows other than `row` whose lines (landed or already in the scene) share frames with [start, end)."""
+    spans = {p.line.row: (p.existing.start, p.existing.end) for p in run.plans
+             if p.action is RowAction.SKIP and p.existing is not None}
+    for p in run.plans:
+        placed = run.layout.row_span(p.line.row)
+        if placed is not None:
+            spans[p.line.row] = placed
+    return sorted(r for r, (s, e) in spans.items() if r != row and s < end and start < e)
 
 
 def _prepare(opts: BatchOptions, stream: TextIO) -> tuple[Any, Dialogue, _Run, int]:

@@ -156,18 +156,22 @@ def test_sigterm_saves_exactly_what_landed_and_reruns_finish_then_change_nothing
     assert "nothing changed, so nothing was saved" in proc.stdout
     assert out.read_bytes() == before
 
-    # Edit one row's text: only that row is retaken, in its place; its old WAV goes.
+    # Edit one row's text: only that row is retaken, in its place; its old WAV goes; a longer take that
+    # now reaches into the next turn says so.
     old = next(r for r in full["rows"] if r["row"] == 14)
-    (d / "talk.csv").write_text(csv_rows({14: "We fix the roof first."}))
+    (d / "talk.csv").write_text(csv_rows({14: "We fix the roof first and then the fence and the old shed."}))
     proc = run_batch(str(out), "--dialogue", str(d / "talk.csv"), "--save", str(out), "--mode", "rules",
                      "--report", str(d / "edit.json"))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     edit = json.loads((d / "edit.json").read_text())
     assert [(o["row"], o["status"]) for o in edit["lines"] if o["status"] != "unchanged"] == [(14, "retake")]
+    row14 = next(o for o in edit["lines"] if o["row"] == 14)
+    assert row14["frame_end"] > next(r["start"] for r in full["rows"] if r["row"] == 15)
+    assert "the new take is longer and now overlaps row 15" in row14["message"]
     after = inspect(out)
     assert len(after["rows"]) == 20 and after["actions"] == 20
     new = next(r for r in after["rows"] if r["row"] == 14)
-    assert new["start"] == old["start"] and new["text"].endswith("We fix the roof first.")
+    assert new["start"] == old["start"] and "We fix the roof first and then" in new["text"]
     assert [r for r in after["rows"] if r["row"] != 14] == [r for r in full["rows"] if r["row"] != 14]
     assert wavs(audio) == {r["wav"] for r in after["rows"]} and old["wav"] not in wavs(audio)
 
