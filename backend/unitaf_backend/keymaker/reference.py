@@ -1,0 +1,92 @@
+"""The part of the reference head the key maker fits and transfers from: its skin, with landmarks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ..head import ReferenceHead, load_reference_head
+from .geometry import triangulate, vertex_normals
+
+# The lids in front of the pupil: skin within LID_BAND eye radii of an eyeball's sphere, within
+# LID_COLUMN radii of its centre sideways, more than LID_FRONT radii in front of its centre.
+LID_BAND, LID_COLUMN, LID_FRONT = 0.3, 0.35, 0.6
+
+
+@dataclass(frozen=True)
+class ReferenceSkin:
+    channels: tuple[str, ...]
+    vertices: np.ndarray        # float64 [n, 3] neutral skin (metres, Blender frame)
+    tris: np.ndarray            # int64 [t, 3]
+    normals: np.ndarray         # [n, 3]
+    offsets: np.ndarray         # float64 [52, n, 3]
+    landmarks: dict[str, int]   # name -> skin vertex index
+    upper_lip: np.ndarray       # central upper-lip vertices
+    lower_lip: np.ndarray
+    lid_upper: tuple[np.ndarray, np.ndarray]    # left, right upper lid margin vertices
+    lid_lower: tuple[np.ndarray, np.ndarray]
+    lips_upper: np.ndarray      # bool [n] whole upper lip
+    lips_lower: np.ndarray
+    mouth_width: float
+    height_above_nose: float
+
+    @property
+    def nose(self) -> int:
+        return self.landmarks["nose_tip"]
+
+
+def _lid_margins(head: ReferenceHead, skin: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The lid skin in front of each eyeball's pupil column, split into upper and lower lid (the
+    vertical opening between them is the lid gap, as the lip gap is between the lips)."""
+    uppers, lowers = [], []
+    v = head.basis[skin].astype(np.float64)
+    r = head.eye_radius
+    for centre in head.eye_centres.astype(np.float64):
+        d = np.linalg.norm(v - centre, axis=1)
+        band = (d > r) & (d < (1 + LID_BAND) * r) & (np.abs(v[:, 0] - centre[0]) < LID_COLUMN * r)
+        band &= v[:, 1] < centre[1] - LID_FRONT * r
+        idx = np.flatnonzero(band)
+        uppers.append(idx[v[idx, 2] > centre[2]])
+        lowers.append(idx[v[idx, 2] <= centre[2]])
+    return (uppers[0], uppers[1]), (lowers[0], lowers[1])
+
+
+@lru_cache(maxsize=1)
+def reference_skin() -> ReferenceSkin:
+    head = load_reference_head()
+    skin_mask = head.part_mask("skin")
+    skin = np.flatnonzero(skin_mask)
+    if not (skin == np.arange(len(skin))).all():
+        raise ValueError("the reference head stores its skin first")
+    faces = head.faces[np.all((head.faces < 0) | skin_mask[np.maximum(head.faces, 0)], axis=1)]
+    tris = triangulate(faces)
+    v = head.basis[skin].astype(np.float64)
+    nose = int(np.argmin(v[:, 1]))
+    chin_idx = np.flatnonzero(head.regions["chin"][skin])
+    chin = int(chin_idx[np.argmin(v[chin_idx, 1] + 0.0 * v[chin_idx, 2])])
+    front = v[:, 1] < np.median(v[:, 1])
+    jaw_l = int(np.flatnonzero(front & (v[:, 2] < v[head.mouth_corners[0], 2]))[
+        np.argmax(v[front & (v[:, 2] < v[head.mouth_corners[0], 2]), 0])])
+    eye_l = head.eye_centres[0]
+    landmarks = {
+        "nose_tip": nose,
+        "chin": chin,
+        "mouth_corner_left": int(head.mouth_corners[0]),
+        "mouth_corner_right": int(head.mouth_corners[1]),
+        "upper_lip": int(head.upper_lip[np.argmin(np.abs(v[head.upper_lip, 0]))]),
+        "lower_lip": int(head.lower_lip[np.argmin(np.abs(v[head.lower_lip, 0]))]),
+        "jaw_left": jaw_l,
+        "jaw_right": int(head.mirror[jaw_l]),
+        "eye_left": int(np.argmin(np.linalg.norm(v - (eye_l + [0, -head.eye_radius, 0]), axis=1))),
+        "eye_right": int(np.argmin(np.linalg.norm(v - (head.eye_centres[1] + [0, -head.eye_radius, 0]), axis=1))),
+    }
+    lid_upper, lid_lower = _lid_margins(head, skin)
+    return ReferenceSkin(
+        channels=head.channels, vertices=v, tris=tris, normals=vertex_normals(v, tris),
+        offsets=head.offsets[:, skin].astype(np.float64), landmarks=landmarks,
+        upper_lip=head.upper_lip.astype(np.int64), lower_lip=head.lower_lip.astype(np.int64),
+        lid_upper=lid_upper, lid_lower=lid_lower,
+        lips_upper=head.regions["lips_upper"][skin], lips_lower=head.regions["lips_lower"][skin],
+        mouth_width=head.mouth_width(), height_above_nose=float(v[:, 2].max() - v[nose, 2]))

@@ -1,0 +1,81 @@
+"""The key maker on heads with known answers: the reference itself, turned and rescaled, another
+identity, a re-meshed one; and what it says to meshes that are no head."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from unitaf_backend.errors import BadInput
+from unitaf_backend.keymaker import make_shape_keys, score
+from unitaf_backend.keymaker.reference import reference_skin
+from unitaf_backend.keymaker.testheads import RECIPES, build_test_head
+
+MM_AT_50 = 50.0
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return reference_skin()
+
+
+def mm(made, value):
+    return value * MM_AT_50 / made.mouth_width
+
+
+def test_reference_onto_itself_turned_and_in_centimetres(ref):
+    # the head faces +X, Y up, in centimetres: found, and the keys come back in the mesh's own frame
+    turn = np.array([[0.0, -1, 0], [0, 0, 1], [-1, 0, 0]])          # canonical -> target: up +Y, face +X
+    target = (ref.vertices * 100.0) @ turn.T
+    made = make_shape_keys(target, ref.tris)
+    assert np.allclose(made.rotation, turn.T, atol=1e-9)
+    assert "+Y" in made.notes[0] and "+X" in made.notes[0]
+    back = (made.offsets.astype(np.float64) / 100.0) @ turn     # to the reference frame and metres
+    err = score.pooled_errors(back, ref.offsets)
+    assert np.median(err) < 0.01 and np.quantile(err, 0.95) < 0.05
+    assert mm(made, made.residual_p95) < 0.05
+    assert mm(made, made.lip_gap) < 0 and max(mm(made, g) for g in made.lid_gaps) < 0
+
+
+@pytest.mark.parametrize("name", ["older-heavier", "long-face-loop"])
+def test_known_answer_heads_meet_the_targets(ref, name):
+    head = build_test_head(next(r for r in RECIPES if r.name == name))
+    made = make_shape_keys(head.vertices, head.tris)
+    err = score.pooled_errors(made.offsets, head.true_offsets)
+    assert np.median(err) <= 0.15 and np.quantile(err, 0.95) <= 0.4
+    lids = tuple((head.on_reference(u), head.on_reference(lo)) for u, lo in zip(ref.lid_upper, ref.lid_lower))
+    lip, left, right = score.closure_gaps(head.vertices, made.offsets, ref.channels,
+                                          head.on_reference(ref.upper_lip), head.on_reference(ref.lower_lip), lids)
+    assert mm(made, lip) < 1.0 and mm(made, left) < 1.0 and mm(made, right) < 1.0
+    assert score.mirror_asymmetry(head.vertices, made.offsets, ref.channels) < 0.05
+
+
+def _sphere(n=30, radius=0.1):
+    th, ph = np.linspace(0, np.pi, n), np.linspace(0, 2 * np.pi, 2 * n, endpoint=False)
+    t, p = np.meshgrid(th, ph, indexing="ij")
+    v = np.c_[(np.sin(t) * np.cos(p)).ravel(), (np.sin(t) * np.sin(p)).ravel(), np.cos(t).ravel()] * radius
+    faces = [[i * 2 * n + j, (i + 1) * 2 * n + j, (i + 1) * 2 * n + (j + 1) % (2 * n), i * 2 * n + (j + 1) % (2 * n)]
+             for i in range(n - 1) for j in range(2 * n)]
+    return v, faces
+
+
+def test_a_sphere_is_no_head():
+    v, faces = _sphere()
+    with pytest.raises(BadInput, match="no head found"):
+        make_shape_keys(v, faces)
+
+
+@pytest.mark.parametrize("vertices, faces, message", [
+    (np.zeros((8, 3)), [[0, 1, 2]], "at least"),
+    (np.full((300, 3), np.nan), [[0, 1, 2]], "not finite"),
+    (np.random.default_rng(0).normal(size=(300, 3)), [[0, 1, 400]], "does not have"),
+])
+def test_broken_meshes_get_one_clear_line(vertices, faces, message):
+    with pytest.raises(BadInput, match=message):
+        make_shape_keys(vertices, faces)
+
+
+def test_too_many_vertices_is_refused_before_any_work(monkeypatch):
+    from unitaf_backend.keymaker import make
+    monkeypatch.setattr(make, "MAX_VERTICES", 1000)
+    with pytest.raises(BadInput, match="at most 1,000"):
+        make_shape_keys(np.zeros((1001, 3)), [[0, 1, 2]])
