@@ -73,3 +73,40 @@ def closure_gaps(vertices: np.ndarray, offsets: np.ndarray, channels: tuple[str,
     gaps = [vertical_gap(vertices + offsets[channels.index(name)], up, lo)
             for name, (up, lo) in zip(("eyeBlinkLeft", "eyeBlinkRight"), lids)]
     return lip, gaps[0], gaps[1]
+
+
+@dataclass(frozen=True)
+class HeadScore:
+    name: str
+    description: str
+    vertices: int
+    remeshed: bool
+    median: float              # pooled relative error over every key's moving vertices
+    p95: float
+    worst_key: str
+    worst_key_median: float
+    lip_gap_mm: float          # at jawOpen + mouthClose, mm at a 50 mm mouth (<= 0: closed)
+    lid_gap_mm: float          # the larger of the two eyes at eyeBlink
+    asymmetry: float
+    residual_p95_mm: float
+    seal_mm: float             # how far the lip seal moved mouthClose's lips (mm at a 50 mm mouth)
+    seconds: float
+    per_key: dict[str, KeyScore]
+
+
+def score_head(head, made, seconds: float) -> HeadScore:  # type: ignore[no-untyped-def]
+    """Score MadeKeys against a TestHead's true keys (both in the canonical frame)."""
+    from .reference import reference_skin
+
+    ref = reference_skin()
+    per_key = key_errors(made.offsets, head.true_offsets, ref.channels)
+    pooled = pooled_errors(made.offsets, head.true_offsets)
+    lids = tuple((head.on_reference(u), head.on_reference(lo)) for u, lo in zip(ref.lid_upper, ref.lid_lower))
+    lip, left, right = closure_gaps(head.vertices, made.offsets, ref.channels, head.on_reference(ref.upper_lip),
+                                    head.on_reference(ref.lower_lip), lids)
+    mm = 50.0 / made.mouth_width
+    worst = max(per_key.items(), key=lambda kv: kv[1].median)
+    return HeadScore(head.name, head.description, len(head.vertices), head.source.shape[0] != head.source.shape[1],
+                     float(np.median(pooled)), float(np.quantile(pooled, 0.95)), worst[0], worst[1].median,
+                     lip * mm, max(left, right) * mm, mirror_asymmetry(head.vertices, made.offsets, ref.channels),
+                     made.residual_p95 * mm, made.corrections.get("mouthClose", 0.0) * mm, seconds, per_key)
