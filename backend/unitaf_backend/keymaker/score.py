@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,7 +66,7 @@ def mirror_asymmetry(vertices: np.ndarray, offsets: np.ndarray, channels: tuple[
 
 
 def closure_gaps(vertices: np.ndarray, offsets: np.ndarray, channels: tuple[str, ...], upper_lip: np.ndarray,
-                 lower_lip: np.ndarray, lids: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+                 lower_lip: np.ndarray, lids: Sequence[tuple[np.ndarray, np.ndarray]]
                  ) -> tuple[float, float, float]:
     """(lip gap at jawOpen + mouthClose, lid gap at eyeBlinkLeft, at eyeBlinkRight)."""
     jaw, close = channels.index("jawOpen"), channels.index("mouthClose")
