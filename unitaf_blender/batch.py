@@ -58,6 +58,7 @@ from .core.dialogue import (
     frames_for,
     read_dialogue,
 )
+from .core.keymaker_client import KeymakerError
 
 BATCH_TAG = "unitaf_batch"          # custom property on what a batch run made: the run's id
 BATCH_OBJECT_TAG = "unitaf_batch_object"
@@ -118,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--audio-dir", help="folder for the WAV files (default: unitaf_audio/ beside --save)")
     p.add_argument("--pack-audio", action="store_true", help="pack the audio into the .blend")
     p.add_argument("--report", help="also write every line's outcome to this JSON file (for pipeline tools)")
+    p.add_argument("--make-shape-keys", metavar="OBJECT",
+                   help="first add the ARKit shape keys this head mesh lacks (docs/keymaker.md)")
     return p
 
 
@@ -141,6 +144,7 @@ class BatchOptions:
     pack_audio: bool = False
     report: str | None = None
     check: bool = False
+    make_shape_keys: str | None = None
 
     @staticmethod
     def from_args(ns: argparse.Namespace) -> BatchOptions:
@@ -151,6 +155,7 @@ class BatchOptions:
             token=ns.token,
             backend_python=ns.backend_python,
             audio_dir=ns.audio_dir, pack_audio=ns.pack_audio, report=ns.report, check=ns.check,
+            make_shape_keys=ns.make_shape_keys,
         )
 
 
@@ -600,6 +605,9 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None,
     stream = out or sys.stdout
     t0 = time.perf_counter()
     scene: Any = open_scene(opts)
+    if opts.make_shape_keys:
+        from .blender.keymaker import make_keys_for_object_named
+        stream.write(make_keys_for_object_named(opts.make_shape_keys, opts.backend_python or "") + "\n")
     dialogue: Dialogue = read_dialogue(opts.dialogue, default_object=opts.object)
     fps = scene_fps(scene)
     save_path = os.path.abspath(opts.save)
@@ -729,7 +737,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CANNOT_RUN
     try:
         report = check_dialogue(opts) if opts.check else run_batch(opts)
-    except (DialogueError, BackendError, SaveError) as exc:
+    except (DialogueError, BackendError, SaveError, KeymakerError) as exc:
         print(f"batch: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     print(report.summary())

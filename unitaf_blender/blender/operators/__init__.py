@@ -1,11 +1,20 @@
 """One operator per module; CLASSES lists them all for registration."""
 
-from . import add_demo_head, animate_from_audio, cancel, check_backend, generate_speech_animation, mapping_ops
+from . import (
+               add_demo_head,
+               animate_from_audio,
+               cancel,
+               check_backend,
+               generate_speech_animation,
+               make_arkit_shape_keys,
+               mapping_ops,
+)
 
 CLASSES = (
     generate_speech_animation.UNITAF_OT_generate_speech_animation,
     animate_from_audio.UNITAF_OT_animate_from_audio,
     add_demo_head.UNITAF_OT_add_demo_head,
+    make_arkit_shape_keys.UNITAF_OT_make_arkit_shape_keys,
     cancel.UNITAF_OT_cancel,
     check_backend.UNITAF_OT_check_backend,
     *mapping_ops.CLASSES,

@@ -1,0 +1,170 @@
+"""Writing made ARKit keys onto a mesh object: Basis kept, existing keys untouched, only the missing added.
+
+Separate eye objects (a mesh whose name contains "eye", parented to the head or beside it) get their
+gaze by rotation: drivers on their rotation read the head's eyeLook keys. Separate teeth and tongue
+objects are left as they are (documented in docs/keymaker.md).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..core.keymaker_client import KeymakerError, MadeOffsets, make_offsets
+from ..core.mapping import auto_map
+
+# Degrees of eye rotation at a full eyeLook key (ARKit's range is about +-30 degrees yaw, +-25 pitch).
+GAZE_YAW_DEG, GAZE_PITCH_DEG = 30.0, 25.0
+
+
+@dataclass
+class AddedKeys:
+    added: list[str] = field(default_factory=list)      # new ARKit keys, Apple's order
+    kept: list[str] = field(default_factory=list)       # ARKit channels the mesh already had a key for
+    summary: str = ""
+    eye_drivers: list[str] = field(default_factory=list)
+
+    def message(self, obj_name: str) -> str:
+        parts = [f"'{obj_name}': added {len(self.added)} ARKit shape keys"]
+        if self.kept:
+            parts.append(f"kept {len(self.kept)} it had ({', '.join(self.kept[:5])}"
+                         f"{' ...' if len(self.kept) > 5 else ''})")
+        if self.eye_drivers:
+            parts.append("gaze drivers on " + ", ".join(self.eye_drivers))
+        return "; ".join(parts) + (f". {self.summary}" if self.summary else "")
+
+
+def mesh_arrays(obj: Any) -> tuple[np.ndarray, list[list[int]]]:
+    """The object's rest vertices (its Basis key where it has one) and polygons, local frame."""
+    mesh = obj.data
+    n = len(mesh.vertices)
+    co = np.empty(n * 3, dtype=np.float32)
+    key = mesh.shape_keys
+    if key is not None and key.reference_key is not None:
+        key.reference_key.data.foreach_get("co", co)
+    else:
+        mesh.vertices.foreach_get("co", co)
+    polygons = [list(p.vertices) for p in mesh.polygons]
+    return co.reshape(n, 3).astype(np.float64), polygons
+
+
+def existing_channels(obj: Any) -> dict[str, str]:
+    """ARKit channel -> the shape key of the mesh that already drives it."""
+    mesh = obj.data
+    if mesh.shape_keys is None:
+        return {}
+    names = [kb.name for kb in mesh.shape_keys.key_blocks if kb != mesh.shape_keys.reference_key]
+    return {src: tgt for tgt, src in auto_map(names).mapping.items()}
+
+
+def check_target(obj: Any) -> None:
+    if obj is None or getattr(obj, "type", None) != "MESH":
+        raise KeymakerError("select a mesh object (the head) to make shape keys for")
+    if len(obj.data.vertices) == 0:
+        raise KeymakerError(f"'{obj.name}' has no vertices")
+
+
+def make_arkit_keys(obj: Any, python: str = "", in_process: bool = True, made: MadeOffsets | None = None
+                    ) -> AddedKeys:
+    """Add the missing ARKit keys to `obj`. Everything is computed before the mesh is touched, so a
+    failure leaves it unchanged."""
+    check_target(obj)
+    have = existing_channels(obj)
+    rest, polygons = mesh_arrays(obj)
+    if made is None:
+        made = make_offsets(rest, polygons, python=python, in_process=in_process)
+    if made.offsets.shape[1] != len(rest):
+        raise KeymakerError("the key maker answered for another vertex count; nothing was changed")
+    result = AddedKeys(kept=[c for c in made.channels if c in have], summary=made.summary)
+    if obj.data.shape_keys is None:
+        obj.shape_key_add(name="Basis", from_mix=False)
+    for k, name in enumerate(made.channels):
+        if name in have:
+            continue
+        block = obj.shape_key_add(name=name, from_mix=False)
+        block.value = 0.0     # Blender 5.0 starts new keys at 1
+        block.data.foreach_set("co", (rest + made.offsets[k]).astype(np.float32).ravel())
+        result.added.append(name)
+    obj.data.update()
+    result.eye_drivers = add_gaze_drivers(obj)
+    return result
+
+
+def eye_objects(obj: Any) -> list[Any]:
+    """Mesh objects named like eyes among the head's children (or, without children, its siblings)."""
+    pool = list(obj.children) or [o for o in (obj.users_collection[0].objects if obj.users_collection else [])
+                                  if o is not obj and o.parent is obj.parent]
+    return [o for o in pool if o.type == "MESH" and "eye" in o.name.lower() and "brow" not in o.name.lower()
+            and "lash" not in o.name.lower()]
+
+
+def add_gaze_drivers(obj: Any) -> list[str]:
+    """Rotate separate eye objects from the head's eyeLook keys (yaw about Z, pitch about X: a gaze along -Y
+    turns to +X for the left eye looking out and tilts to +Z looking up; in the
+    eye's own rotation; left is the eye on the head's +X side)."""
+    key = obj.data.shape_keys
+    if key is None:
+        return []
+    names = {kb.name for kb in key.key_blocks}
+    done = []
+    for eye in eye_objects(obj):
+        side = "Left" if (obj.matrix_world.inverted() @ eye.matrix_world.translation).x > 0 else "Right"
+        needed = [f"eyeLook{d}{side}" for d in ("In", "Out", "Up", "Down")]
+        if not all(n in names for n in needed) or eye.animation_data and eye.animation_data.drivers:
+            continue
+        eye.rotation_mode = "XYZ"
+        # looking out (away from the nose) turns the left eye towards +X, the right eye towards -X
+        outward = 1.0 if side == "Left" else -1.0
+        axes = ((2, f"({outward} * (o - i)) * {math.radians(GAZE_YAW_DEG)}", ("o", f"eyeLookOut{side}"),
+                 ("i", f"eyeLookIn{side}")),
+                (0, f"(d - u) * {math.radians(GAZE_PITCH_DEG)}", ("u", f"eyeLookUp{side}"),
+                 ("d", f"eyeLookDown{side}")))
+        for index, expression, *variables in axes:
+            fc = eye.driver_add("rotation_euler", index)
+            fc.driver.type = "SCRIPTED"
+            fc.driver.expression = expression
+            for var_name, key_name in variables:
+                var = fc.driver.variables.new()
+                var.name = var_name
+                var.type = "SINGLE_PROP"
+                var.targets[0].id_type = "KEY"
+                var.targets[0].id = key
+                var.targets[0].data_path = f'key_blocks["{key_name}"].value'
+        done.append(eye.name)
+    return done
+
+
+def make_keys_for_object_named(name: str, python: str = "") -> str:
+    """The headless entry (batch): add the missing ARKit keys to the scene object `name`; the message."""
+    import bpy
+
+    obj = bpy.data.objects.get(name)
+    if obj is None:
+        raise KeymakerError(f"--make-shape-keys: no object named {name!r} in the scene")
+    return make_arkit_keys(obj, python=python, in_process=not python).message(obj.name)
+
+
+def import_obj_head(scene: Any, path: str, name: str) -> Any:
+    """Import an OBJ head (its polygons joined into one mesh object named `name`) into `scene`."""
+    import os
+
+    import bpy
+
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no such head file: {path}")
+    before = set(bpy.data.objects)
+    bpy.ops.wm.obj_import(filepath=os.path.abspath(path))
+    meshes = [o for o in bpy.data.objects if o not in before and o.type == "MESH"]
+    if not meshes:
+        raise ValueError(f"{path} has no mesh")
+    head = meshes[0]
+    if len(meshes) > 1:
+        with bpy.context.temp_override(active_object=head, selected_editable_objects=meshes):
+            bpy.ops.object.join()
+    head.name = name
+    if head.name not in scene.collection.all_objects:
+        scene.collection.objects.link(head)
+    return head
