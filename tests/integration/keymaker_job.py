@@ -106,7 +106,14 @@ def main() -> None:
     cube_after = np.empty_like(cube_co)
     cube_data.vertices.foreach_get("co", cube_after)
 
+    big = bpy.data.meshes.new("Big")
+    big.vertices.add(2_000_000)
+    big_obj = bpy.data.objects.new("Big", big)
+    bpy.context.scene.collection.objects.link(big_obj)
+    big_result, _, big_error = run_operator(big_obj)
+
     print(json.dumps({
+        "big_result": big_result, "big_error": big_error, "big_keys": big.shape_keys is not None,
         "result": result, "message": message, "error": error, "names": names,
         "values_nonzero": [n for n, v in values.items() if v != 0.0],
         "mine_unchanged": bool(np.array_equal(before_mine, key_co(head, "MyWink"))),

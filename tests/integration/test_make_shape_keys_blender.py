@@ -55,6 +55,12 @@ def test_not_a_head_is_refused_and_left_unchanged(job):
     assert not facts["cube_keys"] and facts["cube_unchanged"]
 
 
+def test_two_million_vertices_are_refused_before_copying(job):
+    _, facts = job
+    assert facts["big_result"] == ["CANCELLED"] and not facts["big_keys"]
+    assert "2,000,000 vertices; the key maker takes at most 500,000" in facts["big_error"]
+
+
 def test_batch_makes_the_keys_then_speaks(job, tmp_path):
     out_dir, _ = job
     lines = tmp_path / "lines.csv"

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.keymaker_client import KeymakerError, MadeOffsets, make_offsets
+from ..core.keymaker_client import MAX_VERTICES, KeymakerError, MadeOffsets, make_offsets
 from ..core.mapping import auto_map
 
 # Degrees of eye rotation at a full eyeLook key (ARKit's range is about +-30 degrees yaw, +-25 pitch).
@@ -63,8 +63,12 @@ def existing_channels(obj: Any) -> dict[str, str]:
 def check_target(obj: Any) -> None:
     if obj is None or getattr(obj, "type", None) != "MESH":
         raise KeymakerError("select a mesh object (the head) to make shape keys for")
-    if len(obj.data.vertices) == 0:
+    count = len(obj.data.vertices)
+    if count == 0:
         raise KeymakerError(f"'{obj.name}' has no vertices")
+    if count > MAX_VERTICES:
+        raise KeymakerError(f"'{obj.name}' has {count:,} vertices; the key maker takes at most {MAX_VERTICES:,}: "
+                            "separate the head (Edit Mode > P) or decimate it, and run it on that")
 
 
 def make_arkit_keys(obj: Any, python: str = "", in_process: bool = True, made: MadeOffsets | None = None

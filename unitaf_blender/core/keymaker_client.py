@@ -19,6 +19,9 @@ import numpy as np
 
 # The key maker on the largest mesh it takes needs minutes, not hours.
 SUBPROCESS_TIMEOUT_S = 1800
+# The backend key maker's vertex limit (unitaf_backend.keymaker.MAX_VERTICES), checked here before a
+# large mesh is copied out of Blender.
+MAX_VERTICES = 500_000
 
 
 class KeymakerError(Exception):

@@ -88,6 +88,9 @@ def closest_on_triangles(points: np.ndarray, a: np.ndarray, b: np.ndarray, c: np
     return np.nan_to_num(out, nan=1.0 / 3.0)
 
 
+QUERY_CHUNK = 50_000
+
+
 class SurfaceIndex:
     """Exact closest points on a triangle mesh: a KD-tree of triangle centres picks candidates, the exact
     point-triangle test decides. Candidates whose normal disagrees with the query's normal by more than
@@ -103,8 +106,13 @@ class SurfaceIndex:
     def query(self, points: np.ndarray, normals: np.ndarray | None = None, min_cos: float = -1.0
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(triangle [N], barycentrics [N, 3], closest point [N, 3], distance [N]); a query with no
-        compatible candidate gets its plain closest triangle and distance inf."""
+        compatible candidate gets its plain closest triangle and distance inf. Large queries run in
+        chunks so the candidate arrays stay small."""
         points = np.asarray(points, dtype=np.float64)
+        if len(points) > QUERY_CHUNK:
+            parts = [self.query(points[i:i + QUERY_CHUNK], None if normals is None else normals[i:i + QUERY_CHUNK],
+                                min_cos) for i in range(0, len(points), QUERY_CHUNK)]
+            return tuple(np.concatenate(p) for p in zip(*parts))  # type: ignore[return-value]
         k = self.candidates
         _, cand = self.tree.query(points, k=k)
         cand = cand.reshape(len(points), k)

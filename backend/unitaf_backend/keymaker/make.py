@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import BadInput
 from .closure import seal, vertical_gap
+from .eyes import eyeball_pieces, fitted_point, gaze_offsets, pieces
 from .fit import nonrigid_icp
 from .geometry import SurfaceIndex, triangulate, vertex_normals
 from .orientation import place_reference
@@ -15,8 +16,9 @@ from .reference import ReferenceSkin, reference_skin
 from .transfer import bind, transfer_offsets
 
 MIN_VERTICES = 200
-# Above this the dense [52, V, 3] offsets alone pass 1 GB: the user is asked to separate the head.
-MAX_VERTICES = 800_000
+# Above this the dense float32 [52, V, 3] offsets alone pass 300 MB (and Blender holds them once more):
+# the user is asked to separate or decimate the head.
+MAX_VERTICES = 500_000
 # A similarity placement whose mean distance passes this fraction of the head height found no head.
 MAX_PLACEMENT_OF_HEIGHT = 0.1
 # A head: the fit bends the reference little beyond one global affine map (95th percentile, in mouth
@@ -90,9 +92,10 @@ def make_shape_keys(vertices: np.ndarray, faces: np.ndarray | list[list[int]], *
     mouth = ref.mouth_width * scale
     if placement.mean_distance > MAX_PLACEMENT_OF_HEIGHT:
         raise BadInput("no head found on this mesh: the reference face does not fit it anywhere "
-                       f"(mean distance {placement.mean_distance:.0%} of the head height)")
+                       f"(mean distance {placement.mean_distance:.0%} of the head height); a head turned off the "
+                       "axes: apply a rotation so it looks along -Y with +Z up")
     placed = sim.apply(ref.vertices)
-    target_index = SurfaceIndex(canon, tris)
+    target_index = SurfaceIndex(canon, tris[placement.region[tris].all(axis=1)])
     height = ref.height_above_nose * scale
     fit = nonrigid_icp(placed, ref.tris, target_index, target_index.normals, np.zeros(0, int),
                        np.zeros((0, 3)), scale=height, max_distance=0.1, min_cos=0.5)
@@ -104,13 +107,17 @@ def make_shape_keys(vertices: np.ndarray, faces: np.ndarray | list[list[int]], *
     if bend > MAX_BEND_OF_MOUTH or res_p95 > MAX_RESIDUAL_P95_OF_MOUTH * mouth:
         raise BadInput("no head found on this mesh: the reference face fits it only by bending "
                        f"{bend:.0%} of a mouth width out of shape, or not at all (a head needs under {MAX_BEND_OF_MOUTH:.0%}); "
-                       "is it a human head with a nose, eyes and a mouth?")
+                       "is it a human head with a nose, eyes and a mouth? (a head turned off the axes: apply a rotation "
+                       "so it looks along -Y with +Z up)")
     linear = fit.affines @ (scale * sim.rotation)                            # reference -> canonical target
     binding = bind(canon, canon_normals, fit.vertices, ref.tris, NEAR * mouth, FAR * mouth)
     offsets = transfer_offsets(binding, fit.vertices, ref.tris, linear, ref.offsets)
+    eyeballs = _turn_eyeballs(offsets, canon, tris, ref, fit.vertices, linear, sim.rotation, scale)
 
-    # target vertex sets of the lips and lids: those bound to the reference's
+    # target vertex sets of the lips and lids: those bound to the reference's (eyeballs are not lids)
     bound = binding.weight > 0.5
+    for members in eyeballs:
+        bound[members] = False
     def on(ref_vertices: np.ndarray) -> np.ndarray:
         mask = np.zeros(len(ref.vertices), dtype=bool)
         mask[ref_vertices] = True
@@ -136,6 +143,9 @@ def make_shape_keys(vertices: np.ndarray, faces: np.ndarray | list[list[int]], *
 
     landmarks = {name: (fit.vertices[i] @ rot) for name, i in ref.landmarks.items()}
     notes = []
+    found_eyes = [side for side, m in zip(("left", "right"), eyeballs) if len(m)]
+    if found_eyes:
+        notes.append(f"eyeballs in the mesh ({' and '.join(found_eyes)}) turn with the eyeLook keys")
     if not np.allclose(rot, np.eye(3)):
         up = rot.T @ np.array([0.0, 0, 1])
         fwd = rot.T @ np.array([0.0, -1, 0])
@@ -146,6 +156,22 @@ def make_shape_keys(vertices: np.ndarray, faces: np.ndarray | list[list[int]], *
         residual_median=res_median, residual_p95=res_p95, mouth_width=mouth, lip_gap=lip_gap,
         lid_gaps=(lid_gaps[0], lid_gaps[1]), corrections=corrections, moved_vertices=int(bound.sum()),
         notes=tuple(notes))
+
+
+def _turn_eyeballs(offsets: np.ndarray, canon: np.ndarray, tris: np.ndarray, ref: ReferenceSkin,
+                   fitted: np.ndarray, linear: np.ndarray, turn: np.ndarray, scale: float) -> list[np.ndarray]:
+    """Eyeball pieces of the mesh: the eyeLook keys turn them as the reference's eyeballs turn, no
+    other key moves them. Returns the members of the left and right eyeball ([] where none)."""
+    centres = np.array([fitted_point(c, ref.vertices, fitted, linear) for c in ref.eye_centres])
+    balls = eyeball_pieces(canon, pieces(len(canon), tris), centres, ref.eye_radius * scale)
+    for side, members in enumerate(balls):
+        if len(members) == 0:
+            continue
+        offsets[:, members] = 0.0
+        for k, (eye, rotation) in ref.eye_rotations.items():
+            if eye == side:
+                offsets[k, members] = gaze_offsets(canon, members, centres[side], turn @ rotation @ turn.T)
+    return balls
 
 
 def _local_bend(placed: np.ndarray, fitted: np.ndarray) -> float:

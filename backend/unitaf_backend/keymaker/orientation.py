@@ -17,6 +17,20 @@ from .fit import Similarity, similarity_icp
 
 FORWARD = np.array([0.0, -1.0, 0.0])
 UP = np.array([0.0, 0.0, 1.0])
+# A mesh taller than this many times its front-to-back depth is more than a head (a body, a bust with
+# shoulders): the head is looked for in its top HEAD_OF_BODY of the height (a head is about 1/7.5 of a
+# body, the rest is neck).
+BODY_ASPECT = 2.5
+HEAD_OF_BODY = 0.16
+
+
+def head_region(points: np.ndarray) -> np.ndarray:
+    """bool [V]: where to look for the head (the canonical frame: Z up, face along -Y)."""
+    z = points[:, 2]
+    height, depth = np.ptp(z), np.ptp(points[:, 1])
+    if height <= BODY_ASPECT * depth:
+        return np.ones(len(points), dtype=bool)
+    return z >= z.max() - HEAD_OF_BODY * height
 
 
 def axis_rotations() -> list[np.ndarray]:
@@ -46,6 +60,7 @@ def nose_tip(points: np.ndarray, top_fraction: float = 0.75) -> int:
 @dataclass(frozen=True)
 class Placement:
     rotation: np.ndarray          # target frame -> canonical frame (Z up, face along -Y)
+    region: np.ndarray            # bool [V] the target vertices where the head was looked for
     similarity: Similarity        # reference -> canonical target
     mean_distance: float          # of the trimmed ICP pairs, relative to the head height
     runner_up: float              # the same for the second-best orientation
@@ -57,8 +72,9 @@ def place_reference(ref: np.ndarray, ref_normals: np.ndarray, ref_nose: int, tar
     ref_height = ref[:, 2].max() - ref[ref_nose, 2]
     results: list[tuple[float, np.ndarray, Similarity]] = []
     for rot in axis_rotations() if try_all else [np.eye(3)]:
-        pts = target @ rot.T
-        nrm = target_normals @ rot.T
+        region = head_region(target @ rot.T)
+        pts = target[region] @ rot.T
+        nrm = target_normals[region] @ rot.T
         tip = nose_tip(pts)
         height = pts[:, 2].max() - pts[tip, 2]
         if height <= 0:
@@ -73,7 +89,8 @@ def place_reference(ref: np.ndarray, ref_normals: np.ndarray, ref_nose: int, tar
     results.sort(key=lambda r: r[0])
     best = results[0]
     rot = best[1]
-    pts, nrm = target @ rot.T, target_normals @ rot.T
+    region = head_region(target @ rot.T)
+    pts, nrm = target[region] @ rot.T, target_normals[region] @ rot.T
     sim, err = similarity_icp(ref, ref_normals, pts, nrm, best[2], iterations=40)
     runner = results[1][0] if len(results) > 1 else np.inf
-    return Placement(rot, sim, err / (sim.scale * ref_height), runner)
+    return Placement(rot, region, sim, err / (sim.scale * ref_height), runner)

@@ -8,6 +8,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..head import ReferenceHead, load_reference_head
+from .eyes import rotation_between
 from .geometry import triangulate, vertex_normals
 
 # The lids in front of the pupil: skin within LID_BAND eye radii of an eyeball's sphere, within
@@ -31,6 +32,9 @@ class ReferenceSkin:
     lips_lower: np.ndarray
     mouth_width: float
     height_above_nose: float
+    eye_centres: np.ndarray     # [2, 3] left (+x), right
+    eye_radius: float
+    eye_rotations: dict[int, tuple[int, np.ndarray]]   # key index -> (eye 0/1, rotation of that eyeball)
 
     @property
     def nose(self) -> int:
@@ -83,10 +87,21 @@ def reference_skin() -> ReferenceSkin:
         "eye_right": int(np.argmin(np.linalg.norm(v - (head.eye_centres[1] + [0, -head.eye_radius, 0]), axis=1))),
     }
     lid_upper, lid_lower = _lid_margins(head, skin)
+    eye_rotations: dict[int, tuple[int, np.ndarray]] = {}
+    for side, part in enumerate(("eyeball_left", "eyeball_right")):
+        ball = head.part_mask(part)
+        centre = head.eye_centres[side].astype(np.float64)
+        for k in range(len(head.channels)):
+            moved = head.offsets[k][ball].astype(np.float64)
+            if np.abs(moved).max() > 1e-6:
+                before = head.basis[ball].astype(np.float64)
+                eye_rotations[k] = (side, rotation_between(before, before + moved, centre))
     return ReferenceSkin(
         channels=head.channels, vertices=v, tris=tris, normals=vertex_normals(v, tris),
         offsets=head.offsets[:, skin].astype(np.float64), landmarks=landmarks,
         upper_lip=head.upper_lip.astype(np.int64), lower_lip=head.lower_lip.astype(np.int64),
         lid_upper=lid_upper, lid_lower=lid_lower,
         lips_upper=head.regions["lips_upper"][skin], lips_lower=head.regions["lips_lower"][skin],
-        mouth_width=head.mouth_width(), height_above_nose=float(v[:, 2].max() - v[nose, 2]))
+        mouth_width=head.mouth_width(), height_above_nose=float(v[:, 2].max() - v[nose, 2]),
+        eye_centres=head.eye_centres.astype(np.float64), eye_radius=float(head.eye_radius),
+        eye_rotations=eye_rotations)

