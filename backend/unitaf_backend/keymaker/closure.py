@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 UP = 2   # canonical frame: Z up
+SEAL_PASSES = 4
 
 
 def vertical_gap(points: np.ndarray, upper: np.ndarray, lower: np.ndarray) -> float:
@@ -19,15 +20,20 @@ def vertical_gap(points: np.ndarray, upper: np.ndarray, lower: np.ndarray) -> fl
 
 
 def seal(offsets: np.ndarray, rest: np.ndarray, open_keys: list[int], closing_key: int, upper: np.ndarray,
-         lower: np.ndarray, upper_zone: np.ndarray, lower_zone: np.ndarray, target_gap: float) -> float:
+         lower: np.ndarray, upper_zone: np.ndarray, lower_zone: np.ndarray, target_gap: float,
+         upper_share: float = 0.5) -> float:
     """Lower the gap of rest + sum(offsets[open_keys]) + offsets[closing_key] to `target_gap` by moving
-    the closing key's upper zone down and its lower zone up (each by half, weighted by the zone's
-    weight in [0, 1]). Changes `offsets` in place; returns the correction (0 when none was needed)."""
-    pose = rest + offsets[open_keys].sum(0) + offsets[closing_key]
-    gap = vertical_gap(pose, upper, lower)
-    if not np.isfinite(gap) or gap <= target_gap:
-        return 0.0
-    shift = gap - target_gap
-    offsets[closing_key][:, UP] -= 0.5 * shift * upper_zone
-    offsets[closing_key][:, UP] += 0.5 * shift * lower_zone
-    return float(shift)
+    the closing key's upper zone down by `upper_share` of the difference and its lower zone up by the
+    rest (weighted by each zone's weight in [0, 1]). Changes `offsets` in place; returns the correction
+    (0 when none was needed)."""
+    total = 0.0
+    for _ in range(SEAL_PASSES):      # a zone's weight can be under 1 where the gap is: repeat
+        pose = rest + (offsets[open_keys].sum(0) if open_keys else 0.0) + offsets[closing_key]
+        gap = vertical_gap(pose, upper, lower)
+        if not np.isfinite(gap) or gap <= target_gap + 1e-9:
+            break
+        shift = gap - target_gap
+        offsets[closing_key][:, UP] -= upper_share * shift * upper_zone
+        offsets[closing_key][:, UP] += (1.0 - upper_share) * shift * lower_zone
+        total += shift
+    return float(total)

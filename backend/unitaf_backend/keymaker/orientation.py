@@ -22,6 +22,8 @@ UP = np.array([0.0, 0.0, 1.0])
 # body, the rest is neck).
 BODY_ASPECT = 2.5
 HEAD_OF_BODY = 0.16
+# The conventional orientation is kept when its fit is within this factor of the best one.
+KEEP_CONVENTION = 1.5
 
 
 def head_region(points: np.ndarray) -> np.ndarray:
@@ -86,8 +88,15 @@ def place_reference(ref: np.ndarray, ref_normals: np.ndarray, ref_nose: int, tar
         if np.degrees(np.arccos(np.clip((np.trace(sim.rotation) - 1) / 2, -1, 1))) > 35:
             err = np.inf
         results.append((err / (sim.scale * ref_height), rot, sim))
+    # Blender's own convention wins unless another orientation fits clearly better (a head that is not
+    # much like the reference can fit a little better upside down by chance)
+    identity = next((r for r in results if np.allclose(r[1], np.eye(3))), None)
     results.sort(key=lambda r: r[0])
     best = results[0]
+    if identity is not None and identity[0] <= KEEP_CONVENTION * best[0]:
+        best = identity
+        results.remove(identity)
+        results.insert(0, identity)
     rot = best[1]
     region = head_region(target @ rot.T)
     pts, nrm = target[region] @ rot.T, target_normals[region] @ rot.T

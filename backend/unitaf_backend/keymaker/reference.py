@@ -28,6 +28,7 @@ class ReferenceSkin:
     lower_lip: np.ndarray
     lid_upper: tuple[np.ndarray, np.ndarray]    # left, right upper lid margin vertices
     lid_lower: tuple[np.ndarray, np.ndarray]
+    lid_zones: tuple[np.ndarray, np.ndarray]    # bool [n] left, right upper lid skin (what a lid seal moves)
     lips_upper: np.ndarray      # bool [n] whole upper lip
     lips_lower: np.ndarray
     mouth_width: float
@@ -35,6 +36,7 @@ class ReferenceSkin:
     eye_centres: np.ndarray     # [2, 3] left (+x), right
     eye_radius: float
     eye_rotations: dict[int, tuple[int, np.ndarray]]   # key index -> (eye 0/1, rotation of that eyeball)
+    face_front: np.ndarray      # bool [n] the front of the face: brows to chin, within the cheeks
 
     @property
     def nose(self) -> int:
@@ -57,6 +59,32 @@ def _lid_margins(head: ReferenceHead, skin: np.ndarray) -> tuple[tuple[np.ndarra
     return (uppers[0], uppers[1]), (lowers[0], lowers[1])
 
 
+def _upper_lid(head: ReferenceHead, v: np.ndarray, side: int) -> np.ndarray:
+    """The skin an eyeBlink moves down over that eye: what moves in the reference's blink, above the
+    eye centre."""
+    key = head.channels.index(("eyeBlinkLeft", "eyeBlinkRight")[side])
+    moved = np.linalg.norm(head.offsets[key][: len(v)], axis=1)
+    return (moved > 0.3 * moved.max()) & (v[:, 2] > head.eye_centres[side, 2])
+
+
+def _beside(v: np.ndarray, nose: int, side: int, head: ReferenceHead) -> int:
+    """The front skin vertex level with the nose tip, 0.8 mouth widths to one side (on the cheek)."""
+    target = v[nose] + [side * 0.8 * head.mouth_width(), 0.0, 0.0]
+    front = v[:, 1] < head.eye_centres[0, 1]
+    cost = np.abs(v[:, 0] - target[0]) + np.abs(v[:, 2] - target[2]) + np.where(front, 0.0, 1.0)
+    return int(np.argmin(cost))
+
+
+def _face_front(head: ReferenceHead, v: np.ndarray) -> np.ndarray:
+    """Skin in front of the eyeballs' centres, from above the brows to under the chin, within the
+    outer eye corners sideways."""
+    centre = head.eye_centres.astype(np.float64)
+    r = head.eye_radius
+    chin_z = v[head.regions["chin"][: len(v)], 2].min()
+    return ((v[:, 1] < centre[0, 1]) & (v[:, 2] < centre[0, 2] + 3 * r) & (v[:, 2] > chin_z)
+            & (np.abs(v[:, 0]) < centre[0, 0] + 1.5 * r))
+
+
 @lru_cache(maxsize=1)
 def reference_skin() -> ReferenceSkin:
     head = load_reference_head()
@@ -76,6 +104,8 @@ def reference_skin() -> ReferenceSkin:
     eye_l = head.eye_centres[0]
     landmarks = {
         "nose_tip": nose,
+        "cheek_left": _beside(v, nose, +1, head),
+        "cheek_right": _beside(v, nose, -1, head),
         "chin": chin,
         "mouth_corner_left": int(head.mouth_corners[0]),
         "mouth_corner_right": int(head.mouth_corners[1]),
@@ -101,7 +131,8 @@ def reference_skin() -> ReferenceSkin:
         offsets=head.offsets[:, skin].astype(np.float64), landmarks=landmarks,
         upper_lip=head.upper_lip.astype(np.int64), lower_lip=head.lower_lip.astype(np.int64),
         lid_upper=lid_upper, lid_lower=lid_lower,
+        lid_zones=(_upper_lid(head, v, 0), _upper_lid(head, v, 1)),
         lips_upper=head.regions["lips_upper"][skin], lips_lower=head.regions["lips_lower"][skin],
         mouth_width=head.mouth_width(), height_above_nose=float(v[:, 2].max() - v[nose, 2]),
         eye_centres=head.eye_centres.astype(np.float64), eye_radius=float(head.eye_radius),
-        eye_rotations=eye_rotations)
+        eye_rotations=eye_rotations, face_front=_face_front(head, v))
