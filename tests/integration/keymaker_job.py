@@ -19,6 +19,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from unitaf_backend.keymaker.reference import reference_skin
 from unitaf_backend.keymaker.testheads import RECIPES, build_test_head
 
 import unitaf_blender
@@ -71,7 +72,23 @@ def main() -> None:
     eye = mesh_object("Eye.L", [(0, 0, 0), (0.01, 0, 0), (0, 0.01, 0)], [(0, 1, 2)])
     eye.location = tuple(head_data.vertices[:, 0].max() * np.array([0.35, 0, 0]) + [0, -0.06, 0.143])
 
+    from unitaf_backend.head import load_reference_head
+    ref_head = load_reference_head()
+    parts = {}
+    for part_name, obj_name in (("teeth_lower", "Teeth.Lower"), ("tongue", "Tongue")):
+        mask = ref_head.part_mask(part_name)
+        index = np.full(len(mask), -1)
+        index[mask] = np.arange(mask.sum())
+        faces = [[int(index[i]) for i in f if i >= 0] for f in ref_head.faces if f[0] >= 0 and mask[f[0]]]
+        parts[obj_name] = mesh_object(obj_name, ref_head.basis[mask], faces)
+    # a second head, the reference skin itself, whose children are the separate teeth and tongue
+    ref_skin = reference_skin()
+    head2 = mesh_object("RefHead", ref_skin.vertices, ref_skin.tris)
+    for part in parts.values():
+        part.parent = head2
+
     result, message, error = run_operator(head)
+    _, message2, _ = run_operator(head2)
     names = [kb.name for kb in head.data.shape_keys.key_blocks]
     values = {kb.name: kb.value for kb in head.data.shape_keys.key_blocks}
     # the made keys on the mesh against the truth of this test head
@@ -90,6 +107,16 @@ def main() -> None:
     bpy.context.view_layer.update()
     eye_yaw = eye.matrix_world.to_euler().z
     head.data.shape_keys.key_blocks["eyeLookOutLeft"].value = 0.0
+    teeth = parts["Teeth.Lower"]
+    rest_teeth = np.array([v.co.z for v in teeth.data.vertices])
+    head2.data.shape_keys.key_blocks["jawOpen"].value = 1.0
+    bpy.context.view_layer.update()
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    moved_teeth = np.array([v.co.z for v in teeth.evaluated_get(depsgraph).data.vertices])
+    head2.data.shape_keys.key_blocks["jawOpen"].value = 0.0
+    jaw_k = ref_head.channels.index("jawOpen")
+    true_drop = float(ref_head.offsets[jaw_k][ref_head.part_mask("teeth_lower"), 2].mean())
+    tongue_keys = [kb.name for kb in parts["Tongue"].data.shape_keys.key_blocks]
 
     cube_data = bpy.data.meshes.new("Cube")
     import bmesh
@@ -113,6 +140,8 @@ def main() -> None:
     big_result, _, big_error = run_operator(big_obj)
 
     print(json.dumps({
+        "teeth_drop": float((moved_teeth - rest_teeth).mean()), "true_teeth_drop": true_drop,
+        "tongue_keys": tongue_keys, "message2": message2,
         "big_result": big_result, "big_error": big_error, "big_keys": big.shape_keys is not None,
         "result": result, "message": message, "error": error, "names": names,
         "values_nonzero": [n for n, v in values.items() if v != 0.0],

@@ -48,6 +48,15 @@ def test_separate_eye_gets_gaze_by_rotation(job):
     assert facts["eye_yaw"] == pytest.approx(0.5236, abs=1e-3)           # eyeLookOutLeft = 1: 30 degrees out
 
 
+def test_separate_teeth_and_tongue_follow_the_jaw(job):
+    _, facts = job
+    # the reference skin as a head without keys, its own lower teeth and tongue as child objects
+    assert "jaw keys on Teeth.Lower, Tongue" in facts["message2"] and "jaw keys" not in facts["message"]
+    assert {"jawOpen", "jawForward", "jawLeft", "jawRight", "tongueOut"} <= set(facts["tongue_keys"])
+    # the head's jawOpen at 1 (through the driver) drops the lower teeth as the reference's jawOpen does
+    assert facts["teeth_drop"] == pytest.approx(facts["true_teeth_drop"], rel=0.03)
+
+
 def test_not_a_head_is_refused_and_left_unchanged(job):
     _, facts = job
     assert facts["cube_result"] == ["CANCELLED"]

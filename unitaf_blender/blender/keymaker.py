@@ -1,8 +1,10 @@
 """Writing made ARKit keys onto a mesh object: Basis kept, existing keys untouched, only the missing added.
 
 Separate eye objects (a mesh whose name contains "eye", parented to the head or beside it) get their
-gaze by rotation: drivers on their rotation read the head's eyeLook keys. Separate teeth and tongue
-objects are left as they are (documented in docs/keymaker.md).
+gaze by rotation: drivers on their rotation read the head's eyeLook keys. Separate lower-teeth and
+tongue objects (names with "teeth"/"tooth"/"tongue") get the jaw keys and tongueOut as shape keys of
+their own, the reference jaw's rigid motion carried onto this head, driven by the head's keys; upper
+teeth stay still; a teeth object with both rows moves the vertices below the mouth line.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class AddedKeys:
     kept: list[str] = field(default_factory=list)       # ARKit channels the mesh already had a key for
     summary: str = ""
     eye_drivers: list[str] = field(default_factory=list)
+    mouth_parts: list[str] = field(default_factory=list)
 
     def message(self, obj_name: str) -> str:
         parts = [f"'{obj_name}': added {len(self.added)} ARKit shape keys"]
@@ -34,6 +37,8 @@ class AddedKeys:
                          f"{' ...' if len(self.kept) > 5 else ''})")
         if self.eye_drivers:
             parts.append("gaze drivers on " + ", ".join(self.eye_drivers))
+        if self.mouth_parts:
+            parts.append("jaw keys on " + ", ".join(self.mouth_parts))
         return "; ".join(parts) + (f". {self.summary}" if self.summary else "")
 
 
@@ -94,15 +99,85 @@ def make_arkit_keys(obj: Any, python: str = "", in_process: bool = True, made: M
         result.added.append(name)
     obj.data.update()
     result.eye_drivers = add_gaze_drivers(obj)
+    result.mouth_parts = add_mouth_part_keys(obj, made)
     return result
 
 
-def eye_objects(obj: Any) -> list[Any]:
-    """Mesh objects named like eyes among the head's children (or, without children, its siblings)."""
+def _companions(obj: Any) -> list[Any]:
+    """The head's children (or, without children, the meshes beside it in its collection)."""
     pool = list(obj.children) or [o for o in (obj.users_collection[0].objects if obj.users_collection else [])
                                   if o is not obj and o.parent is obj.parent]
-    return [o for o in pool if o.type == "MESH" and "eye" in o.name.lower() and "brow" not in o.name.lower()
+    return [o for o in pool if o.type == "MESH"]
+
+
+def eye_objects(obj: Any) -> list[Any]:
+    """Mesh objects named like eyes among the head's companions."""
+    return [o for o in _companions(obj) if "eye" in o.name.lower() and "brow" not in o.name.lower()
             and "lash" not in o.name.lower()]
+
+
+def _mouth_kind(name: str) -> str | None:
+    n = name.lower()
+    if "tongue" in n:
+        return "tongue"
+    if "teeth" in n or "tooth" in n:
+        if any(w in n for w in ("upper", "top")):
+            return None
+        return "lower" if any(w in n for w in ("lower", "bottom")) else "both"
+    return None
+
+
+def add_mouth_part_keys(obj: Any, made: MadeOffsets) -> list[str]:
+    """Give separate lower-teeth and tongue objects the jaw keys (and the tongue tongueOut), driven by
+    the head's keys of the same names."""
+    from mathutils import Matrix
+
+    head_key = obj.data.shape_keys
+    done = []
+    for part in _companions(obj):
+        kind = _mouth_kind(part.name)
+        if kind is None or len(part.data.vertices) == 0:
+            continue
+        motions = dict(made.jaw_motions)
+        if kind == "tongue":
+            motions.update({k: m for k, m in made.tongue_motions.items() if k == "tongueOut"})
+        n = len(part.data.vertices)
+        co = np.empty(n * 3, dtype=np.float32)
+        part.data.vertices.foreach_get("co", co)
+        to_head = np.array(obj.matrix_world.inverted() @ part.matrix_world)
+        p = co.reshape(n, 3).astype(np.float64) @ to_head[:3, :3].T + to_head[:3, 3]
+        moving = np.ones(n, dtype=bool)
+        if kind == "both" and made.mouth_centre is not None and made.up is not None:
+            moving = (p - made.mouth_centre) @ made.up < 0
+        back = np.array(Matrix(to_head.tolist()).inverted())
+        if part.data.shape_keys is None:
+            part.shape_key_add(name="Basis", from_mix=False)
+        have = {kb.name for kb in part.data.shape_keys.key_blocks}
+        added = False
+        for name, m in motions.items():
+            if name in have or name not in head_key.key_blocks:
+                continue
+            moved = p.copy()
+            moved[moving] = p[moving] @ m[:3, :3].T + m[:3, 3]
+            local = moved @ back[:3, :3].T + back[:3, 3]
+            block = part.shape_key_add(name=name, from_mix=False)
+            block.value = 0.0
+            block.data.foreach_set("co", local.astype(np.float32).ravel())
+            _drive_by_head_key(part.data.shape_keys, name, head_key)
+            added = True
+        if added:
+            done.append(part.name)
+    return done
+
+
+def _drive_by_head_key(key: Any, name: str, head_key: Any) -> None:
+    fc = key.key_blocks[name].driver_add("value")
+    fc.driver.type = "AVERAGE"
+    var = fc.driver.variables.new()
+    var.type = "SINGLE_PROP"
+    var.targets[0].id_type = "KEY"
+    var.targets[0].id = head_key
+    var.targets[0].data_path = f'key_blocks["{name}"].value'
 
 
 def add_gaze_drivers(obj: Any) -> list[str]:

@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,11 @@ class MadeOffsets:
     channels: tuple[str, ...]
     offsets: np.ndarray     # float32 [52, V, 3], the mesh's local frame
     summary: str
+    # key -> 4x4 rigid motion at weight 1 (mesh frame) for separate lower-teeth / tongue objects
+    jaw_motions: dict[str, np.ndarray] = field(default_factory=dict)
+    tongue_motions: dict[str, np.ndarray] = field(default_factory=dict)
+    mouth_centre: np.ndarray | None = None     # [3] between the mouth corners (mesh frame)
+    up: np.ndarray | None = None               # [3] the head's up direction (mesh frame)
 
 
 def in_process_available() -> bool:
@@ -60,7 +65,9 @@ def _in_process(vertices: np.ndarray, polygons: list[list[int]]) -> MadeOffsets:
         made = make_shape_keys(vertices, polygons)
     except UnitafError as err:
         raise KeymakerError(str(err)) from err
-    return MadeOffsets(made.channels, made.offsets, made.summary())
+    return MadeOffsets(made.channels, made.offsets, made.summary(), made.jaw_motions, made.tongue_motions,
+                       0.5 * (made.landmarks["mouth_corner_left"] + made.landmarks["mouth_corner_right"]),
+                       made.rotation.T @ np.array([0.0, 0.0, 1.0]))
 
 
 def write_obj(path: Path, vertices: np.ndarray, polygons: list[list[int]]) -> None:
@@ -87,4 +94,12 @@ def _subprocess(vertices: np.ndarray, polygons: list[list[int]], python: str) ->
             channels = tuple(str(c) for c in npz["channels"])
             offsets = npz["offsets"].astype(np.float32)
         report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    return MadeOffsets(channels, offsets, str(report.get("summary", "")))
+    lm = report.get("landmarks", {})
+    rotation = np.asarray(report.get("rotation_to_blender", np.eye(3).tolist()), dtype=np.float64)
+    return MadeOffsets(
+        channels, offsets, str(report.get("summary", "")),
+        {k: np.asarray(m) for k, m in report.get("jaw_motions", {}).items()},
+        {k: np.asarray(m) for k, m in report.get("tongue_motions", {}).items()},
+        0.5 * (np.asarray(lm["mouth_corner_left"]) + np.asarray(lm["mouth_corner_right"]))
+        if "mouth_corner_left" in lm else None,
+        rotation.T @ np.array([0.0, 0.0, 1.0]))

@@ -3,7 +3,8 @@
 Finds the face on the mesh, fits the reference head to it and carries the reference's 52 ARKit keys onto
 the mesh's own vertices. Writes OUT/shape_keys.npz (`channels` [52], `basis` [V, 3], `offsets` [52, V, 3]
 float32 in the mesh's units and frame, vertex order as in the file) and OUT/report.json (fit residual,
-landmarks, lip and lid gaps, the orientation found). Prints one summary line.
+landmarks, lip and lid gaps, the orientation found, and the 4x4 rigid motions at weight 1 of the jaw
+keys and tongueOut for separate lower-teeth and tongue objects, in the mesh's frame). Prints one summary line.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
         "lip_gap": made.lip_gap, "lid_gaps": list(made.lid_gaps), "corrections": made.corrections,
         "rotation_to_blender": made.rotation.tolist(), "notes": list(made.notes),
         "landmarks": {k: [float(x) for x in v] for k, v in made.landmarks.items()},
+        "jaw_motions": {k: m.tolist() for k, m in made.jaw_motions.items()},
+        "tongue_motions": {k: m.tolist() for k, m in made.tongue_motions.items()},
     }
     _write_atomic(args.out / "shape_keys.npz", lambda fh: np.savez(
         fh, channels=np.array(made.channels), basis=vertices.astype(np.float32), offsets=made.offsets))

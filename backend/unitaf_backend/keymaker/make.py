@@ -9,7 +9,7 @@ import numpy as np
 from ..errors import BadInput
 from .closure import seal, vertical_gap
 from .eyes import eyeball_pieces, fitted_point, gaze_offsets, pieces
-from .fit import nonrigid_icp
+from .fit import Similarity, nonrigid_icp
 from .geometry import SurfaceIndex, triangulate, vertex_normals
 from .orientation import place_reference
 from .reference import ReferenceSkin, reference_skin
@@ -46,6 +46,9 @@ class MadeKeys:
     lid_gaps: tuple[float, float]       # at eyeBlinkLeft / Right
     corrections: dict[str, float] = field(default_factory=dict)   # key -> seal shift applied
     moved_vertices: int = 0             # target vertices bound to the face
+    # key -> 4x4 rigid motion (the mesh's frame) of a separate lower-teeth / tongue object at weight 1
+    jaw_motions: dict[str, np.ndarray] = field(default_factory=dict)
+    tongue_motions: dict[str, np.ndarray] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
@@ -165,7 +168,21 @@ def make_shape_keys(vertices: np.ndarray, faces: np.ndarray | list[list[int]], *
         channels=ch, offsets=(offsets @ rot).astype(np.float32), landmarks=landmarks, rotation=rot, scale=scale,
         residual_median=res_median, residual_p95=res_p95, mouth_width=mouth, lip_gap=lip_gap,
         lid_gaps=(lid_gaps[0], lid_gaps[1]), corrections=corrections, moved_vertices=int(bound.sum()),
+        jaw_motions={ch[k]: _carried(m, sim, rot) for k, m in ref.jaw_motions.items()},
+        tongue_motions={ch[k]: _carried(m, sim, rot) for k, m in ref.tongue_motions.items()},
         notes=tuple(notes))
+
+
+def _carried(motion: tuple[np.ndarray, np.ndarray], sim: Similarity, rot: np.ndarray) -> np.ndarray:
+    """A rigid motion of the reference (x' = Q x + d) as a 4x4 matrix in the target's own frame: through
+    the similarity onto the canonical target, then back by the orientation found."""
+    q, d = motion
+    r, t, s = sim.rotation, sim.translation, sim.scale
+    lin = rot.T @ r @ q @ r.T @ rot
+    off = rot.T @ (-(r @ q @ r.T) @ t + s * r @ d + t)
+    out = np.eye(4)
+    out[:3, :3], out[:3, 3] = lin, off
+    return out
 
 
 def _turn_eyeballs(offsets: np.ndarray, canon: np.ndarray, tris: np.ndarray, ref: ReferenceSkin,

@@ -37,6 +37,9 @@ class ReferenceSkin:
     eye_radius: float
     eye_rotations: dict[int, tuple[int, np.ndarray]]   # key index -> (eye 0/1, rotation of that eyeball)
     face_front: np.ndarray      # bool [n] the front of the face: brows to chin, within the cheeks
+    # key index -> rigid motion (3x3 rotation, translation) of the lower teeth / the tongue at weight 1
+    jaw_motions: dict[int, tuple[np.ndarray, np.ndarray]]
+    tongue_motions: dict[int, tuple[np.ndarray, np.ndarray]]
 
     @property
     def nose(self) -> int:
@@ -57,6 +60,22 @@ def _lid_margins(head: ReferenceHead, skin: np.ndarray) -> tuple[tuple[np.ndarra
         uppers.append(idx[v[idx, 2] > centre[2]])
         lowers.append(idx[v[idx, 2] <= centre[2]])
     return (uppers[0], uppers[1]), (lowers[0], lowers[1])
+
+
+def _rigid_motions(head: ReferenceHead, part: str) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """The keys that move a part of the reference head, each as the rigid motion that fits it best
+    (x' = R x + t; the tongue's tongueOut is not quite rigid: the best rigid fit is what a separate
+    tongue object can do)."""
+    mask = head.part_mask(part)
+    before = head.basis[mask].astype(np.float64)
+    centre = before.mean(axis=0)
+    out = {}
+    for k in range(len(head.channels)):
+        after = before + head.offsets[k][mask]
+        if np.abs(after - before).max() > 1e-5:
+            rot = rotation_between(before - centre, after - after.mean(axis=0), np.zeros(3))
+            out[k] = (rot, after.mean(axis=0) - rot @ centre)
+    return out
 
 
 def _upper_lid(head: ReferenceHead, v: np.ndarray, side: int) -> np.ndarray:
@@ -135,4 +154,5 @@ def reference_skin() -> ReferenceSkin:
         lips_upper=head.regions["lips_upper"][skin], lips_lower=head.regions["lips_lower"][skin],
         mouth_width=head.mouth_width(), height_above_nose=float(v[:, 2].max() - v[nose, 2]),
         eye_centres=head.eye_centres.astype(np.float64), eye_radius=float(head.eye_radius),
-        eye_rotations=eye_rotations, face_front=_face_front(head, v))
+        eye_rotations=eye_rotations, face_front=_face_front(head, v),
+        jaw_motions=_rigid_motions(head, "teeth_lower"), tongue_motions=_rigid_motions(head, "tongue"))

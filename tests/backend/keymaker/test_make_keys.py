@@ -141,3 +141,27 @@ def test_non_manifold_mesh_works(ref):
     err = score.pooled_errors(made.offsets[:, :n], ref.offsets)
     assert np.median(err) < 0.02
     assert np.abs(made.offsets[:, n + 1:]).max() == 0.0        # the stray triangle is far from the face
+
+
+def test_jaw_and_tongue_motions_for_separate_objects_match_the_reference():
+    # on the reference itself, turned to face +X: the motions carried to the mesh's frame move the
+    # reference's own lower teeth as jawOpen does (to 2 %: the source teeth bend by 0.5 mm), and the
+    # tongue as the best rigid fit of tongueOut does (a tongue that stretches cannot be rigid)
+    from unitaf_backend.head import load_reference_head
+    from unitaf_backend.keymaker.reference import reference_skin
+
+    head = load_reference_head()
+    turn = np.array([[0.0, -1, 0], [0, 0, 1], [-1, 0, 0]])
+    skin = head.part_mask("skin")
+    faces = head.faces[np.all((head.faces < 0) | skin[np.maximum(head.faces, 0)], axis=1)]
+    from unitaf_backend.keymaker.geometry import triangulate
+    made = make_shape_keys(head.basis[skin] @ turn.T, triangulate(faces))
+    m = made.jaw_motions["jawOpen"]
+    rest = head.basis[head.part_mask("teeth_lower")] @ turn.T
+    true = (head.basis + head.offsets[head.channels.index("jawOpen")])[head.part_mask("teeth_lower")] @ turn.T
+    assert np.abs(rest @ m[:3, :3].T + m[:3, 3] - true).max() < 0.02 * np.abs(true - rest).max()
+    q, d = reference_skin().tongue_motions[head.channels.index("tongueOut")]
+    m = made.tongue_motions["tongueOut"]
+    tongue = head.basis[head.part_mask("tongue")].astype(np.float64)
+    assert np.abs((tongue @ turn.T) @ m[:3, :3].T + m[:3, 3] - (tongue @ q.T + d) @ turn.T).max() < 1e-4
+    assert set(made.jaw_motions) >= {"jawOpen", "jawForward", "jawLeft", "jawRight"}
