@@ -42,3 +42,35 @@ def test_cli_bad_input_says_one_line_and_writes_nothing(tmp_path, capsys):
     assert not out.exists()
     assert main(["make-shape-keys", str(tmp_path / "missing.obj"), str(out)]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_the_add_on_client_through_the_backend_interpreter_gets_the_same_keys():
+    # what Blender does when its Python cannot import the backend: run the CLI with the Backend Python
+    import sys
+
+    from unitaf_backend.keymaker import make_shape_keys
+
+    from unitaf_blender.core.keymaker_client import make_offsets
+
+    ref = reference_skin()
+    faces = ref.tris.tolist()
+    via_cli = make_offsets(ref.vertices, faces, python=sys.executable, in_process=False)
+    here = make_shape_keys(ref.vertices, faces)
+    assert via_cli.channels == here.channels
+    assert np.abs(via_cli.offsets - here.offsets).max() < 1e-5      # the OBJ carries 9 significant digits
+    assert set(via_cli.jaw_motions) == set(here.jaw_motions) and via_cli.up is not None
+    assert "52 keys on 4286 vertices" in via_cli.summary
+
+
+def test_the_add_on_client_says_what_the_backend_said(tmp_path):
+    import sys
+
+    import pytest
+
+    from unitaf_blender.core.keymaker_client import KeymakerError, make_offsets
+
+    cube = np.array([(x, y, z) for x in (0, 1) for y in (0, 1) for z in (0, 1)], dtype=float)
+    with pytest.raises(KeymakerError, match="a head needs at least"):
+        make_offsets(cube, [[0, 1, 3, 2]], python=sys.executable, in_process=False)
+    with pytest.raises(KeymakerError, match="did not run"):
+        make_offsets(cube, [[0, 1, 3, 2]], python=str(tmp_path / "no-python"), in_process=False)
