@@ -96,3 +96,42 @@ def test_batch_unknown_object_is_one_line(job, tmp_path):
                          capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 2 and "no object named 'Nobody'" in run.stderr
     assert not (tmp_path / "x.blend").exists()
+
+
+BLENDER_42_SCRIPT = r"""
+import json, sys
+import bpy
+sys.path.insert(0, sys.argv[1])
+import unitaf_blender
+from unitaf_blender.blender.keymaker import import_obj_head
+bpy.ops.wm.read_factory_settings(use_empty=True)
+unitaf_blender.register()
+head = import_obj_head(bpy.context.scene, sys.argv[2], "Head")
+bpy.context.view_layer.objects.active = head
+result = bpy.ops.unitaf.make_arkit_shape_keys()
+keys = head.data.shape_keys.key_blocks if head.data.shape_keys else []
+print(json.dumps({"version": list(bpy.app.version), "result": sorted(result), "keys": len(keys),
+                  "message": bpy.context.scene.unitaf.last_result}))
+unitaf_blender.unregister()
+"""
+
+
+def test_blender_42_without_the_backend_runs_it_through_the_backend_python(tmp_path):
+    # Blender 4.2 LTS's Python has no scipy and no unitaf_backend: the add-on runs `unitaf
+    # make-shape-keys` with the Backend Python (the checkout's .venv by default)
+    python42 = REPO / ".venv-bpy42" / "bin" / "python"
+    if not python42.exists():
+        pytest.skip("no .venv-bpy42")
+    sys.path.insert(0, str(REPO / "tools"))
+    import primitive_head
+
+    vertices, faces = primitive_head.build()
+    obj = tmp_path / "head.obj"
+    main_args = [str(obj)]
+    assert primitive_head.main(main_args) == 0 and vertices.shape[0] > 8000 and faces
+    run = subprocess.run([str(python42), "-c", BLENDER_42_SCRIPT, str(REPO), str(obj)], capture_output=True,
+                         text=True, timeout=600, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    facts = json.loads(run.stdout.strip().splitlines()[-1])
+    assert facts["version"][:2] == [4, 2] and facts["result"] == ["FINISHED"]
+    assert facts["keys"] == 53 and "added 52 ARKit shape keys" in facts["message"]
