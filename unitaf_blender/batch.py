@@ -44,6 +44,7 @@ from .batch_runner import LAYOUTS, BatchOptions, SaveError, check_dialogue, run_
 from .batch_synth import Synthesizer, request_for  # noqa: F401
 from .core.backend_api import BackendError
 from .core.dialogue import DialogueError
+from .core.keymaker_client import KeymakerError
 
 # ---------------------------------------------------------------------------------------------- arguments
 
@@ -108,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--audio-dir", help="folder for the WAV files (default: unitaf_audio/ beside --save)")
     p.add_argument("--pack-audio", action="store_true", help="pack the audio into the .blend")
     p.add_argument("--report", help="also write every line's outcome to this JSON file (for pipeline tools)")
+    p.add_argument("--make-shape-keys", metavar="OBJECT",
+                   help="first add the ARKit shape keys this head mesh lacks (docs/keymaker.md)")
     return p
 
 
@@ -119,6 +122,7 @@ def options_from_args(ns: argparse.Namespace) -> BatchOptions:
         token=ns.token, backend_python=ns.backend_python,
         audio_dir=ns.audio_dir, pack_audio=ns.pack_audio, report=ns.report, check=ns.check,
         idle=tuple(ns.idle or ()), markers=ns.markers, head_motion=ns.head_motion, head_bone=ns.head_bone,
+        make_shape_keys=ns.make_shape_keys,
     )
 
 
@@ -134,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CANNOT_RUN
     try:
         report = check_dialogue(opts) if opts.check else run_batch(opts)
-    except (DialogueError, BackendError, SaveError) as exc:
+    except (DialogueError, BackendError, SaveError, KeymakerError) as exc:
         print(f"batch: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     except KeyboardInterrupt:

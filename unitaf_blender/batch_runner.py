@@ -66,6 +66,7 @@ class BatchOptions:
     markers: str = "none"               # timeline markers per line: "none", "words", "sentences"
     head_motion: bool = False           # the backend's head angles onto each character's head bone / object
     head_bone: str = ""
+    make_shape_keys: str | None = None  # a head mesh to give the ARKit shape keys it lacks, before the rows
 
 
 class StopRequests:
@@ -269,6 +270,9 @@ def _prepare(opts: BatchOptions, stream: TextIO) -> tuple[Any, Dialogue, _Run, i
     scene, the dialogue, the run's state and how many earlier results were removed."""
     from .blender import batch_scene
     scene: Any = batch_scene.open_scene(opts.blend)
+    if opts.make_shape_keys and not opts.check:
+        from .blender.keymaker import make_keys_for_object_named
+        stream.write(make_keys_for_object_named(opts.make_shape_keys, opts.backend_python or "") + "\n")
     if opts.layout not in LAYOUTS:
         raise BackendError(f"unknown layout {opts.layout!r}; choose one of: {', '.join(LAYOUTS)}")
     dialogue: Dialogue = read_dialogue(opts.dialogue, default_object=opts.object)

@@ -51,13 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, default=240, help="width of one frame on the sheet, in pixels")
     p.add_argument("--samples", type=int, default=8, help="Cycles samples per frame (denoised)")
     p.add_argument("--no-render", action="store_true", help="skip the contact sheet")
+    p.add_argument("--head", metavar="FILE.obj",
+                   help="speak with this head (an OBJ without shape keys: the ARKit keys are made for it)")
     return p
 
 
 # ------------------------------------------------------------------------------------------------ scene
 
-def build_scene(head_name: str = HEAD_NAME) -> Any:
-    """An empty scene with the demo head, a portrait camera and three-point lighting; returns the head."""
+def build_scene(head_name: str = HEAD_NAME, head_file: str | None = None) -> Any:
+    """An empty scene with the demo head (or the head in `head_file`), a portrait camera and three-point
+    lighting; returns the head."""
     import bpy
 
     from .blender.head import create_reference_head, frame_face_camera
@@ -65,7 +68,11 @@ def build_scene(head_name: str = HEAD_NAME) -> Any:
     bpy.ops.wm.read_factory_settings(use_empty=True)
     scene: Any = bpy.context.scene
     scene.render.fps, scene.render.fps_base = FPS, 1.0
-    head = create_reference_head(scene, name=head_name)
+    if head_file:
+        from .blender.keymaker import import_obj_head
+        head = import_obj_head(scene, head_file, head_name)
+    else:
+        head = create_reference_head(scene, name=head_name)
     camera = frame_face_camera(scene, head)
     # A little closer than the head-and-neck portrait, and lower, so the mouth is large on the sheet.
     camera.data.lens *= 1.2
@@ -213,15 +220,16 @@ def main(argv: list[str] | None = None) -> int:
 
     print("UniTAF demo: building the scene (demo head, camera, lights)")
     try:
-        build_scene()
+        build_scene(head_file=args.head)
     except (FileNotFoundError, ValueError) as exc:     # the head file is missing or damaged
         print(f"demo: {exc}", file=sys.stderr)
         return batch.EXIT_CANNOT_RUN
     write_dialogue(lines)
-    opts = batch.BatchOptions(dialogue=str(lines), save=str(blend), mode=args.mode)
+    opts = batch.BatchOptions(dialogue=str(lines), save=str(blend), mode=args.mode,
+                              make_shape_keys=HEAD_NAME if args.head else None)
     try:
         report = batch.run_batch(opts)
-    except batch.BackendError as exc:
+    except (batch.BackendError, batch.KeymakerError) as exc:
         print(f"demo: {exc}", file=sys.stderr)
         return batch.EXIT_CANNOT_RUN
     print(report.summary())

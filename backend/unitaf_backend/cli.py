@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "evaluate": "evaluate",
     "train": "train",
     "serve": "serve",
+    "make-shape-keys": "make_shape_keys",
 }
 
 

@@ -153,6 +153,7 @@ def test_panel_draws_and_offers_the_demo_head_when_needed(obj, expect_demo_butto
     operators = [c[1][0] for c in calls if c[0] == "operator"]
     assert "unitaf.generate_speech_animation" in operators
     assert ("unitaf.add_demo_head" in operators) == expect_demo_button
+    assert ("unitaf.make_arkit_shape_keys" in operators) == expect_demo_button
     assert any(c[0] == "label" and c[2].get("text") == "boom" for c in calls)
     UNITAF_PT_mapping.draw_for(None, Layout(calls), context.scene.unitaf, obj)
     if obj is None:

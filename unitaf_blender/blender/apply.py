@@ -69,7 +69,8 @@ def resolve_mapping(obj: Any, mapping: Mapping | None = None) -> Mapping:
         raise MappingError(f"'{obj.name}' is a {obj.type.lower()}, not a mesh with shape keys")
     names = shape_key_names(obj)
     if not names:
-        raise MappingError(f"'{obj.name}' has no shape keys; add the demo head (UniTAF > Add Demo Head) "
+        raise MappingError(f"'{obj.name}' has no shape keys; make them (UniTAF > Make ARKit Shape Keys), "
+                           "add the demo head (UniTAF > Add Demo Head) "
                            "or use a mesh with ARKit-style shape keys")
     if mapping is not None:
         return check_mapping(mapping, names)

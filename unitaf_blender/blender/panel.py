@@ -90,7 +90,9 @@ class UNITAF_PT_main(_SidebarPanel):
                   icon="OBJECT_DATA")
         if obj is None or not _has_usable_keys(s, obj):
             box.label(text="No shape keys that match ARKit names", icon="ERROR")
-            box.operator("unitaf.add_demo_head", icon="MONKEY")
+            row = box.row(align=True)
+            row.operator("unitaf.make_arkit_shape_keys", icon="SHAPEKEY_DATA")
+            row.operator("unitaf.add_demo_head", icon="MONKEY")
 
         col = layout.column(heading="Start")
         col.prop(s, "use_current_frame")

@@ -8,6 +8,7 @@ from . import (
     export_live_link,
     generate_speech_animation,
     line_ops,
+    make_arkit_shape_keys,
     mapping_ops,
 )
 
@@ -15,6 +16,7 @@ CLASSES = (
     generate_speech_animation.UNITAF_OT_generate_speech_animation,
     animate_from_audio.UNITAF_OT_animate_from_audio,
     add_demo_head.UNITAF_OT_add_demo_head,
+    make_arkit_shape_keys.UNITAF_OT_make_arkit_shape_keys,
     cancel.UNITAF_OT_cancel,
     check_backend.UNITAF_OT_check_backend,
     *mapping_ops.CLASSES,
