@@ -26,6 +26,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import timing
+
 COLUMNS: tuple[str, ...] = ("object", "start", "text", "audio", "transcript", "emotion", "intensity", "voice")
 
 # The backend's emotion presets (the shared contract in unitaf_backend/emotion.py; the add-on cannot import it).
@@ -249,7 +251,7 @@ def _parse_intensity(cell: str | None) -> float:
 
 def frames_for(duration_s: float, fps: float) -> int:
     """How many scene frames a line of this many seconds covers (at least one)."""
-    return max(1, math.ceil(duration_s * fps - 1e-6))
+    return timing.audio_frames(duration_s, fps)
 
 
 def default_gap(fps: float) -> int:

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ..errors import NotInstalled
-from ..face.frames import frame_count
+from ..face.frames import frame_count, frames_started
 from ..speech.types import Speech
 from . import shipped
 from .config import A2FConfig
@@ -48,11 +48,6 @@ def load_model(path: str | Path | None = None, device: torch.device | str | None
             model.load_state_dict(blob["state_dict"])
             _cache[key] = model.to(dev).eval()
         return _cache[key]
-
-
-def output_frames(duration: float, fps: float) -> int:
-    """Frames of an animation of `duration` seconds, the face stages' convention (face/frames.py)."""
-    return frame_count(duration, fps)
 
 
 def windows(n: int, size: int, overlap: int) -> list[tuple[int, int]]:
@@ -114,7 +109,7 @@ def decode_windowed(model: A2FModel, feats: torch.Tensor, emotion: torch.Tensor,
 
 def to_fps(weights_model_fps: torch.Tensor, model_fps: float, fps: float, duration: float) -> np.ndarray:
     """Resample [T, 52] weights at model_fps to `fps`, frames covering `duration` seconds."""
-    n_out = output_frames(duration, fps)
+    n_out = frame_count(duration, fps)
     y = resample_time(weights_model_fps.unsqueeze(0), model_fps, fps, n_out)[0]
     return y.clamp(0.0, 1.0).cpu().numpy().astype(np.float32)
 
@@ -138,11 +133,11 @@ def uses_adapter(speech: Speech, cfg: A2FConfig) -> bool:
 
 @torch.inference_mode()
 def predict_from_speech(speech: Speech, fps: float, model: A2FModel | None = None) -> np.ndarray:
-    """Mouth weights [T, 52] at `fps` for spoken speech, T = output_frames(speech.duration, fps)."""
+    """Mouth weights [T, 52] at `fps` for spoken speech, T = frame_count(speech.duration, fps)."""
     model = model or load_model()
     cfg = model.cfg
     dev = next(model.parameters()).device
-    n_model = max(1, int(np.ceil(speech.duration * cfg.model_fps - 1e-9)))
+    n_model = frames_started(speech.duration, cfg.model_fps)
     if uses_adapter(speech, cfg):
         tts = torch.from_numpy(np.ascontiguousarray(speech.tts_features, dtype=np.float32)).to(dev)
         feats = model.adapter(tts.unsqueeze(0), n_model)[0]
@@ -156,20 +151,20 @@ def predict_from_speech(speech: Speech, fps: float, model: A2FModel | None = Non
 
 
 @torch.inference_mode()
+def predict_from_features(feats: np.ndarray, emotion: np.ndarray, fps: float, duration: float,
+                          model: A2FModel | None = None) -> np.ndarray:
+    """Mouth weights [T, 52] at `fps` from audio-encoder features [T_enc, 384] (a recording's)."""
+    model = model or load_model()
+    dev = next(model.parameters()).device
+    emo = torch.from_numpy(np.asarray(emotion, dtype=np.float32)).to(dev)
+    y = decode_windowed(model, torch.from_numpy(np.ascontiguousarray(feats, dtype=np.float32)).to(dev), emo)
+    return to_fps(y, model.cfg.model_fps, fps, duration)
+
+
 def predict_from_audio(audio: np.ndarray, sample_rate: int, emotion: np.ndarray, fps: float,
                        model: A2FModel | None = None) -> np.ndarray:
     """Mouth weights [T, 52] at `fps` for a recording, through the frozen audio encoder."""
     from .encoder import shared_encoder
 
-    model = model or load_model()
-    dev = next(model.parameters()).device
-    feats = torch.from_numpy(shared_encoder().encode(audio, sample_rate)).to(dev)
-    emo = torch.from_numpy(np.asarray(emotion, dtype=np.float32)).to(dev)
-    y = decode_windowed(model, feats, emo)
-    return to_fps(y, model.cfg.model_fps, fps, len(audio) / sample_rate)
-
-
-def predict_audio_path(speech: Speech, fps: float, model: A2FModel | None = None) -> np.ndarray:
-    """The audio path on spoken speech (its audio through the encoder, its features ignored): the
-    evaluator's "audio" mode, to score the voice-file path on any voice with an exact timeline."""
-    return predict_from_audio(speech.audio, speech.sample_rate, speech.emotion, fps, model)
+    feats = shared_encoder().encode(audio, sample_rate)
+    return predict_from_features(feats, emotion, fps, len(audio) / sample_rate, model)

@@ -25,7 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..a2f.wav import read_wav
+    from ..audio import read_wav
     from ..emotion import parse_emotion
     from ..errors import BadInput
     from ..output import write_outputs

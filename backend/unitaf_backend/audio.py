@@ -1,0 +1,120 @@
+"""Recorded audio in: decoding, checking and resampling, with the one set of limits every entry shares.
+
+The CLI, the service (uploads), the add-on's in-process path and the recording stage all decode through
+``read_wav`` and check through ``check_audio``, so a file is accepted or refused the same way everywhere;
+the service reports ``LIMITS`` in /v1/info and the add-on reads them from there. Any format soundfile reads
+(WAV 8/16/24/32-bit PCM or float, FLAC, OGG), any sample rate in range, mono or multi-channel, becomes
+float32 mono in [-1, 1]. Imports only numpy and soundfile (resampling loads its library on first use).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict, dataclass
+from math import gcd
+from pathlib import Path
+
+import numpy as np
+
+from .errors import BadInput
+
+
+@dataclass(frozen=True)
+class AudioLimits:
+    min_sample_rate: int = 4000
+    max_sample_rate: int = 384_000
+    min_seconds: float = 0.05
+    max_seconds: float = 600.0                  # ten minutes: longer takes are split by the user
+    max_bytes: int = 128 * 1024 * 1024          # a file (or upload): ten minutes of 48 kHz 16-bit stereo fit
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+LIMITS = AudioLimits()
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB"
+
+
+def read_wav(source: str | Path | bytes, name: str | None = None,
+             limits: AudioLimits = LIMITS) -> tuple[np.ndarray, int]:
+    """Decode a recording (a path or the file's bytes) to float32 mono in [-1, 1] and its sample rate.
+
+    The length is checked from the header before the samples are read, so an over-long file costs nothing.
+    """
+    import soundfile as sf
+
+    is_bytes = isinstance(source, (bytes, bytearray, memoryview))
+    name = name or ("the audio" if is_bytes else str(source))
+    if is_bytes:
+        size = len(source)
+        handle: object = io.BytesIO(bytes(source))
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise BadInput(f"audio file not found: {source}" if not path.is_dir()
+                           else f"{source} is a folder, not an audio file")
+        size = path.stat().st_size
+        handle = str(path)
+    if size == 0:
+        raise BadInput(f"{name} is empty (no samples)")
+    if size > limits.max_bytes:
+        raise BadInput(f"{name} is {_mb(size)}; the limit is {_mb(limits.max_bytes)}")
+    try:
+        with sf.SoundFile(handle) as f:
+            rate, frames = int(f.samplerate), int(f.frames)
+            _check_rate(rate, name, limits)
+            _check_length(frames / rate, name, limits)
+            data = f.read(dtype="float32", always_2d=True)
+    except BadInput:
+        raise
+    except (sf.LibsndfileError, RuntimeError, ValueError, TypeError, OverflowError) as err:
+        reason = getattr(err, "error_string", None) or str(err).rsplit(": ", 1)[-1]
+        raise BadInput(f"{name} is not a readable WAV file ({reason.rstrip('.')})") from None
+    audio = data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
+    return check_audio(audio, rate, name, limits), rate
+
+
+def _check_rate(sample_rate: int, name: str, limits: AudioLimits) -> None:
+    if not (limits.min_sample_rate <= int(sample_rate) <= limits.max_sample_rate):
+        raise BadInput(f"{name} has an unsupported sample rate {sample_rate} Hz "
+                       f"(supported: {limits.min_sample_rate}-{limits.max_sample_rate} Hz)")
+
+
+def _check_length(duration: float, name: str, limits: AudioLimits) -> None:
+    if duration <= 0:
+        raise BadInput(f"{name} is empty (no samples)")
+    if duration < limits.min_seconds:
+        raise BadInput(f"{name} is too short ({duration * 1000:.0f} ms; at least {limits.min_seconds * 1000:.0f} ms)")
+    if duration > limits.max_seconds:
+        raise BadInput(f"{name} is too long ({duration:.1f} s; at most {limits.max_seconds:g} s)")
+
+
+def check_audio(audio: np.ndarray, sample_rate: int, name: str = "the audio",
+                limits: AudioLimits = LIMITS) -> np.ndarray:
+    """Validate decoded samples: float32 mono, finite, a sensible rate and length. Silence is valid."""
+    audio = np.asarray(audio)
+    if audio.ndim == 2 and audio.shape[1] in (1, 2) and audio.shape[0] > audio.shape[1]:
+        audio = audio.mean(axis=1)   # [N, channels] from a caller that did not mix down
+    if audio.ndim != 1:
+        raise BadInput(f"{name} must be mono samples [N], got shape {tuple(audio.shape)}")
+    _check_rate(sample_rate, name, limits)
+    if audio.size == 0:
+        raise BadInput(f"{name} is empty (no samples)")
+    _check_length(audio.size / sample_rate, name, limits)
+    audio = audio.astype(np.float32, copy=False)
+    if not np.all(np.isfinite(audio)):
+        raise BadInput(f"{name} contains NaN or infinite samples")
+    return np.clip(audio, -1.0, 1.0)
+
+
+def resample(audio: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
+    """Polyphase resampling (anti-aliased) between integer rates."""
+    if src_rate == dst_rate:
+        return np.asarray(audio, dtype=np.float32)
+    from scipy.signal import resample_poly
+
+    g = gcd(int(src_rate), int(dst_rate))
+    return resample_poly(audio, dst_rate // g, src_rate // g).astype(np.float32)
