@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "evaluate": "evaluate",
     "train": "train",
     "serve": "serve",
+    "export-onnx": "export_onnx",
 }
 
 

@@ -36,7 +36,8 @@ def evaluate_a2f(weights: str | Path | None = None, fps: float = 30.0, limit: in
     from ..a2f import infer
     from ..face import evaluate as ev
 
-    model = infer.load_model(weights)
+    # the shipped graphs on the default runtime; other weights (a training run's a2f.pt) through torch
+    model = infer.load_runtime() if weights is None else infer.load_model(weights)
     lines = sorted(heldout_sentences())[:limit]
     emo = parse_emotion(emotion)
     clips: dict[str, list] = {"rules (default voice)": [], "neural text path": [],

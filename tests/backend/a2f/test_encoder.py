@@ -155,3 +155,17 @@ def test_missing_file(tmp_path):
 def test_bad_samples(audio, rate, match):
     with pytest.raises(BadInput, match=match):
         audio_io.check_audio(audio, rate)
+
+
+@pytest.mark.parametrize("rate", [4000, 8000, 11025, 22050, 44100, 48000, 96000])
+@pytest.mark.parametrize("n", [1, 9, 4410, 44100 * 3 + 17])
+def test_resampling_equals_scipys_resample_poly(rate, n):
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    x = (np.random.default_rng(n).normal(size=n) * 0.3).astype(np.float32)
+    g = gcd(rate, 16000)
+    want = resample_poly(x, 16000 // g, rate // g).astype(np.float32)
+    got = audio_io.resample(x, rate, 16000)
+    assert got.shape == want.shape and np.abs(got - want).max() <= 1e-6

@@ -9,6 +9,7 @@ import torch
 from unitaf_backend.a2f import align, infer
 from unitaf_backend.a2f.config import A2FConfig
 from unitaf_backend.a2f.model import A2FModel
+from unitaf_backend.a2f.runtime import TorchRuntime
 from unitaf_backend.errors import BadInput
 from unitaf_backend.pipeline import AnimateRequest, animate
 from unitaf_backend.speech.timeline import SILENCE
@@ -29,7 +30,7 @@ def _bursts(rate, pattern):
 def random_model(monkeypatch):
     torch.manual_seed(0)
     model = A2FModel(A2FConfig(adapter_hidden=16, decoder_dim=16)).eval()
-    monkeypatch.setattr(infer, "load_model", lambda *a, **k: model)
+    monkeypatch.setattr(infer, "load_runtime", lambda *a, **k: TorchRuntime(model))
     return model
 
 
