@@ -125,15 +125,17 @@ def resample(audio: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
     taps, pre_remove, n_out = _polyphase_filter(up, down, len(x))
     per = -(-len(taps) // up)                       # input samples under the filter for one output
     bank = np.concatenate([taps, np.zeros(per * up - len(taps))]).reshape(per, up).T   # [phase, tap]
-    padded = np.concatenate([np.zeros(per), x.astype(np.float64), np.zeros(per)])
+    bank = np.ascontiguousarray(bank[:, ::-1])       # oldest sample first, to match the windows below
+    last = (n_out - 1 + pre_remove) * down // up     # the latest input sample any output sees
+    padded = np.zeros(per + max(last + 1, len(x)) + 1)
+    padded[per: per + len(x)] = x
+    views = np.lib.stride_tricks.sliding_window_view(padded, per)    # views[k] = samples k - per .. k - 1
     out = np.empty(n_out, np.float64)
     chunk = max(1, (1 << 22) // per)                # bound the [outputs, taps] working set
     for a in range(0, n_out, chunk):
         t = (np.arange(a, min(n_out, a + chunk)) + pre_remove) * down    # position in the upsampled signal
         newest = t // up                                                  # latest input sample it sees
-        idx = newest[:, None] - np.arange(per)[None, :] + per
-        idx = np.clip(idx, 0, len(padded) - 1)
-        out[a:a + len(t)] = np.einsum("ij,ij->i", bank[t % up], padded[idx])
+        out[a:a + len(t)] = np.einsum("ij,ij->i", bank[t % up], views[newest + 1])
     return out.astype(np.float32)
 
 

@@ -123,9 +123,14 @@ def _fit_length(feats: np.ndarray, total: int) -> np.ndarray:
 _shared_lock = threading.Lock()
 
 
+# One OpenMP thread: on a CPU shared with other work (or with onnxruntime's pools) more threads wait on
+# each other and a 4 s clip takes 10x longer; one encodes it in ~40 ms, with the same features.
+SHARED_THREADS = 1
+
+
 @lru_cache(maxsize=2)
 def _shared(device: str) -> WhisperEncoder:
-    return WhisperEncoder(device=device)
+    return WhisperEncoder(device=device, threads=SHARED_THREADS)
 
 
 def shared_encoder(device: str | None = None) -> WhisperEncoder:

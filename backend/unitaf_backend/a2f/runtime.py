@@ -49,6 +49,8 @@ class OnnxRuntime:
                                    f"(or set {RUNTIME_ENV}=torch)")
             opts = ort.SessionOptions()
             opts.log_severity_level = 3
+            opts.intra_op_num_threads = 1                 # a few ms of work: a thread pool only costs here
+            opts.enable_cpu_mem_arena = False
             self._sessions[name] = ort.InferenceSession(str(path), opts, providers=providers)
         meta = self._sessions["decoder"].get_modelmeta().custom_metadata_map
         self.cfg = A2FConfig.from_dict(json.loads(meta[CONFIG_KEY]))
