@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .many import read_text
+
 FOLDER_SUFFIXES = (".wav",)          # what a folder given as input contributes
 
 
@@ -35,18 +37,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="with several recordings: replace output folders that already exist")
 
 
-def _read_text(path: Path) -> str:
-    from ..errors import BadInput
-
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise BadInput(f"cannot read {path}: {err}") from None
-
-
 def list_entries(list_file: Path) -> list[Path]:
     base = list_file.parent
-    lines = [ln.strip() for ln in _read_text(list_file).splitlines()]
+    lines = [ln.strip() for ln in read_text(list_file).splitlines()]
     return [Path(ln) if Path(ln).is_absolute() else base / ln for ln in lines if ln and not ln.startswith("#")]
 
 
@@ -82,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         raise BadInput("give a recording (WAV), several, a folder of them, or --list FILE")
     transcript = args.transcript
     if args.transcript_file is not None:
-        transcript = _read_text(args.transcript_file)
+        transcript = read_text(args.transcript_file)
 
     def request(audio, rate, text: str | None) -> AnimateRequest:
         return AnimateRequest(audio=audio, sample_rate=rate, transcript=text, emotion=args.emotion,
@@ -101,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     def work(item):
         audio, rate = read_wav(item.source)
         beside = item.source.with_suffix(".txt")
-        return animate(request(audio, rate, _read_text(beside) if beside.is_file() else None))
+        return animate(request(audio, rate, read_text(beside) if beside.is_file() else None))
 
     return run_many(collect(args.audio, args.list_file), work,
                     lambda anim, dest: write_output_folder(anim, dest, include_audio=False), args.out,

@@ -15,6 +15,14 @@ from ..errors import BadInput, UnitafError
 EXIT_SOME_FAILED = 1
 
 
+def read_text(path: Path) -> str:
+    """A UTF-8 text input (transcript, list, lines), or one clear error."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise BadInput(f"cannot read {path}: {err}") from None
+
+
 @dataclass(frozen=True)
 class Item:
     label: str                  # how messages name it (the path as given, or "line 3")

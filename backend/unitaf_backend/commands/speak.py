@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .many import read_text
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("text", help="the line to speak (use --text-file for long scripts)", nargs="?")
@@ -52,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
             raise BadInput("give either the text, --text-file or --lines")
         return _speak_lines(args, lambda text: speak(request(text)), write_output_folder)
     if args.text_file is not None:
-        text = _read_text(args.text_file)
+        text = read_text(args.text_file)
     elif args.text is not None:
         text = args.text
     else:
@@ -62,19 +64,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_text(path: Path) -> str:
-    from ..errors import BadInput
-
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise BadInput(f"cannot read {path}: {err}") from None
-
-
 def _speak_lines(args: argparse.Namespace, speak_line, write) -> int:
     from .many import Item, run_many
 
-    numbered = [(i + 1, ln.strip()) for i, ln in enumerate(_read_text(args.lines).splitlines())]
+    numbered = [(i + 1, ln.strip()) for i, ln in enumerate(read_text(args.lines).splitlines())]
     lines = [(n, text) for n, text in numbered if text and not text.startswith("#")]
     items = [Item(label=f"line {n}", folder=f"line-{n:03d}", source=text) for n, text in lines]
     return run_many(items, lambda item: speak_line(item.source), write, args.out, args.force,
