@@ -19,10 +19,10 @@ REPO = Path(__file__).resolve().parents[2]
 speech = pytest.importorskip("unitaf_backend.speech")
 
 
-def _loaded_after(code: str, tmp_path) -> list[str]:
+def _loaded_after(code: str, tmp_path, watch: tuple[str, ...] = HEAVY) -> list[str]:
     script = textwrap.dedent(code) + textwrap.dedent(f"""
         import json, sys
-        print("LOADED=" + json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({list(HEAVY)!r}))))
+        print("LOADED=" + json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({list(watch)!r}))))
     """)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     run = subprocess.run([sys.executable, "-c", script], check=False, cwd=tmp_path, capture_output=True,
@@ -67,6 +67,46 @@ def test_service_and_in_process_add_on_path_load_neither(tmp_path, wav):
         backend.animate(AnimateRequest(wav_bytes=open({str(wav)!r}, "rb").read()))
     """, tmp_path)
     assert loaded == []
+
+
+def test_help_and_the_service_before_its_ready_line_load_no_model_runtime(tmp_path):
+    runtimes = (*HEAVY, "onnxruntime", "ctranslate2", "piper", "faster_whisper", "onnx")
+    assert _loaded_after("""
+        import contextlib, io
+        from unitaf_backend.cli import main
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+            main(["--help"])
+    """, tmp_path, runtimes) == []
+    # what `serve` runs before printing its ready line: the app, its routes and the server
+    assert _loaded_after("""
+        from unitaf_backend.service.app import create_app
+        from unitaf_backend.service.config import ServiceConfig
+        import unitaf_backend.service.server
+        create_app(ServiceConfig())
+    """, tmp_path, runtimes) == []
+
+
+def test_models_load_once_for_many_files(tmp_path, wav, monkeypatch):
+    from unitaf_backend.a2f import encoder, runtime
+    from unitaf_backend.cli import main
+
+    made = {"encoder": 0, "a2f": 0}
+    real_encoder, real_onnx = encoder.WhisperEncoder.__init__, runtime.OnnxRuntime.__init__
+
+    def count(kind, real):
+        def init(self, *a, **k):
+            made[kind] += 1
+            real(self, *a, **k)
+        return init
+    monkeypatch.setattr(encoder.WhisperEncoder, "__init__", count("encoder", real_encoder))
+    monkeypatch.setattr(runtime.OnnxRuntime, "__init__", count("a2f", real_onnx))
+    monkeypatch.setattr(runtime, "_cache", {})
+    encoder._shared.cache_clear()
+    try:
+        assert main(["animate", str(wav), str(wav), str(wav), "--out", str(tmp_path / "o")]) == 0
+    finally:
+        encoder._shared.cache_clear()
+    assert made == {"encoder": 1, "a2f": 1}
 
 
 def test_the_check_sees_torch_when_it_is_loaded(tmp_path):
