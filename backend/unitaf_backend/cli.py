@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "train": "train",
     "serve": "serve",
     "make-shape-keys": "make_shape_keys",
+    "export-onnx": "export_onnx",
 }
 
 

@@ -7,6 +7,7 @@ and nothing outside the folder is touched.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -48,3 +49,28 @@ def write_outputs(anim: FaceAnimation, out_dir: str | Path, include_audio: bool 
         return written
     except OSError as err:
         raise UnitafError(f"cannot write to {out}: {err.strerror or err}") from None
+
+
+def write_output_folder(anim: FaceAnimation, folder: str | Path, include_audio: bool = True) -> list[Path]:
+    """Write a line's outputs as one set: into a hidden sibling folder first, then renamed into place,
+    replacing an existing folder of that name only once the new set is complete."""
+    dest = Path(folder)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    except OSError as err:
+        raise UnitafError(f"cannot write to {dest.parent}: {err.strerror or err}") from None
+    old = dest.with_name(f".{dest.name}.old-{staging.name.rsplit('.', 1)[-1]}")
+    try:
+        os.chmod(staging, 0o755)
+        names = [p.name for p in write_outputs(anim, staging, include_audio=include_audio)]
+        if dest.exists():
+            os.replace(dest, old)
+        os.replace(staging, dest)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if old.exists() and not dest.exists():
+            os.replace(old, dest)        # put the previous set back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return [dest / n for n in names]

@@ -54,7 +54,7 @@ def test_channels_equal_the_backends():
 
 def test_emotion_presets_and_modes_equal_the_backends():
     assert EMOTION_PRESETS == _literal(REPO / "backend" / "unitaf_backend" / "emotion.py", "PRESETS")
-    assert MODES == _literal(REPO / "backend" / "unitaf_backend" / "pipeline.py", "MODES")
+    assert MODES == _literal(REPO / "backend" / "unitaf_backend" / "pipeline" / "requests.py", "MODES")
 
 
 def test_register_and_unregister_leave_nothing(monkeypatch):

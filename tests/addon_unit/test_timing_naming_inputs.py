@@ -117,3 +117,14 @@ def test_requests_carry_the_checked_values():
         line_inputs.animate_request(b"ID3 mp3 data", "", opts)
     with pytest.raises(line_inputs.InputError, match="unknown mode"):
         line_inputs.speak_request("Hi", line_inputs.LineOptions(mode="fast"))
+
+
+@pytest.mark.parametrize("duration, fps", [(2.0, 24), (1.0, 30 / 1.001), (0.01, 24), (0.0, 30), (4.013, 25)])
+def test_one_frame_rule_for_keys_strip_end_and_layout(duration, fps):
+    from unitaf_blender.core.dialogue import frames_for
+
+    n_audio = timing.audio_frames(duration, fps)
+    assert frames_for(duration, fps) == n_audio
+    assert timing.end_frame(7, duration, fps) == 7 + n_audio - 1
+    # the keys cover the same frames as the audio, plus the frame at the very end when it lands on one
+    assert timing.frame_count(duration, fps) in (n_audio, n_audio + 1)

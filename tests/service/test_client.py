@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from unitaf_blender.core import backend_process
-from unitaf_blender.core.backend_api import BackendError, SpeakRequest
+from unitaf_blender.core.backend_api import AnimateRequest, BackendError, SpeakRequest
 from unitaf_blender.core.backend_process import BackendProcess, BackendStartError
 from unitaf_blender.core.http_client import HttpBackend
 from unitaf_blender.core.startup_check import check_local, check_remote, port_is_free
@@ -233,3 +233,13 @@ def test_stop_during_a_start_returns_at_once():
     starter.join(timeout=30)
     assert not starter.is_alive() and not process.alive()
     assert errors and "stopped" in str(errors[0])
+
+
+def test_a_recording_over_the_backends_reported_limit_is_refused_before_upload(server):
+    from unitaf_backend.audio import LIMITS
+
+    backend = HttpBackend(server.url, timeout=10)
+    assert backend.info()["limits"]["max_audio_bytes"] == LIMITS.max_bytes
+    too_big = b"RIFF" + bytes(LIMITS.max_bytes)
+    with pytest.raises(BackendError, match=r"this backend accepts recordings up to 128 MB"):
+        backend.animate(AnimateRequest(wav_bytes=too_big))

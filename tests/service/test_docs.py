@@ -24,7 +24,7 @@ def test_service_fps_range_is_the_pipelines():
 
 
 def test_service_text_limits_fit_the_stages():
-    from unitaf_backend.a2f.audio_path import MAX_TRANSCRIPT_CHARS
+    from unitaf_backend.pipeline.requests import MAX_TRANSCRIPT_CHARS
     from unitaf_backend.service.config import Limits
     from unitaf_backend.speech import MAX_CHARS
 

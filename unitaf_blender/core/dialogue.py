@@ -34,6 +34,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import timing
 from .line_inputs import EMOTION_PRESETS
 
 COLUMNS: tuple[str, ...] = ("id", "object", "start", "overlap", "after", "text", "audio", "transcript",
@@ -329,7 +330,7 @@ def _parse_intensity(cell: str | None) -> float:
 
 def frames_for(duration_s: float, fps: float) -> int:
     """How many scene frames a line of this many seconds covers (at least one)."""
-    return max(1, math.ceil(duration_s * fps - 1e-6))
+    return timing.audio_frames(duration_s, fps)
 
 
 def default_gap(fps: float) -> int:

@@ -149,6 +149,7 @@ class HttpBackend:
         self.cancel_wait = cancel_wait      # how long to wait for a cancelled job to confirm (UI stays snappy)
         self._checked: Endpoint | None = None
         self._lock = threading.Lock()
+        self._audio_limits: dict[Endpoint, int | None] = {}
 
     # ---- the Backend interface ------------------------------------------------------------------
 
@@ -173,6 +174,10 @@ class HttpBackend:
                 cancel: CancelCheck | None = None) -> FaceResult:
         if not request.wav_bytes:
             raise BackendError("the recording is empty")
+        limit = self._audio_limit()
+        if limit is not None and len(request.wav_bytes) > limit:
+            raise BackendError(f"the recording is {len(request.wav_bytes) / 2**20:.0f} MB; this backend accepts "
+                               f"recordings up to {limit / 2**20:.0f} MB")
         options = json.dumps({
             "transcript": request.transcript, "emotion": request.emotion, "intensity": float(request.intensity),
             "fps": float(request.fps), "mode": request.mode, "seed": int(request.seed),
@@ -197,6 +202,19 @@ class HttpBackend:
             self.process.stop()
 
     # ---- plumbing -------------------------------------------------------------------------------
+
+    def _audio_limit(self) -> int | None:
+        """The largest recording the backend takes, as its /v1/info reports it (asked once per endpoint,
+        so a file it would refuse is never uploaded); None when it does not say."""
+        endpoint = self._endpoint()
+        with self._lock:
+            if endpoint in self._audio_limits:
+                return self._audio_limits[endpoint]
+        reported = self.info().get("limits", {}).get("max_audio_bytes")
+        limit = int(reported) if isinstance(reported, (int, float)) and reported > 0 else None
+        with self._lock:
+            self._audio_limits[endpoint] = limit
+        return limit
 
     def _endpoint(self) -> Endpoint:
         """Where to send the next request; a local backend is (re)started here, and checked once."""

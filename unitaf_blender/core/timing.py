@@ -24,15 +24,25 @@ def seconds_to_frames(seconds: float, fps: float) -> float:
     return float(seconds) * float(fps)
 
 
+# The one frame rule of the add-on: frame k of a line is at k / fps seconds from its first audio sample.
+# A product of seconds and fps within this of a whole number counts as that number (float noise).
+FRAME_EPS = 1e-6
+
+
 def frame_count(duration: float, fps: float) -> int:
-    """Frames needed to cover [0, duration] at fps, both ends included."""
-    return max(1, math.floor(float(duration) * float(fps) + 1e-6) + 1)
+    """Frames whose time falls inside [0, duration] at fps, both ends included (the keys of a line)."""
+    return max(0, math.floor(seconds_to_frames(duration, fps) + FRAME_EPS)) + 1
+
+
+def audio_frames(duration: float, fps: float) -> int:
+    """Scene frames a sound of `duration` seconds plays in (at least one): frames 0 .. audio_frames - 1."""
+    return max(1, math.ceil(seconds_to_frames(duration, fps) - FRAME_EPS))
 
 
 def end_frame(start_frame: int, duration: float, fps: float) -> int:
     """The last scene frame the line's audio plays in (inclusive): a sound strip of the same duration
     covers [start_frame, end_frame + 1)."""
-    return int(start_frame) + max(0, math.ceil(seconds_to_frames(duration, fps) - 1e-6) - 1)
+    return int(start_frame) + audio_frames(duration, fps) - 1
 
 
 def resample(weights: np.ndarray, src_fps: float, dst_fps: float, n_frames: int | None = None) -> np.ndarray:

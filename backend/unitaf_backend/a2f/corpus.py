@@ -21,12 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..audio import resample
 from ..emotion import EMOTIONS
 from ..errors import BadInput, UnitafError
 from .config import CORPUS_PRESETS, CorpusSpec  # noqa: F401  (re-exported: corpus.CORPUS_PRESETS)
 from .corpus_text import sentences
 from .dataset import CorpusWriter
-from .wav import resample
 
 MODEL_FPS = 50.0
 HELD_OUT_VOICES: tuple[str, ...] = (

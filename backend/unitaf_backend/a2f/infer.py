@@ -1,5 +1,6 @@
 """Running the trained A2F model: TTS features (or encoder features) -> ARKit-52 mouth weights at any fps.
 
+numpy throughout; the networks run on onnxruntime by default (runtime.py), so inference never imports torch.
 The decoder is a stack of convolutions, so a frame's output depends only on `receptive_field` frames either
 side. Long inputs are cut into windows that overlap by more than twice that; across each overlap the two
 windows are blended only where both saw their full context, so the joins are exact, not approximations.
@@ -7,52 +8,32 @@ windows are blended only where both saw their full context, so the joins are exa
 
 from __future__ import annotations
 
-import threading
-from pathlib import Path
+from typing import Any
 
 import numpy as np
-import torch
 
-from ..errors import NotInstalled
-from ..face.frames import frame_count
+from ..face.frames import frame_count, frames_started
 from ..speech.types import Speech
-from . import shipped
+from .checkpoint import default_device, load_model, save_model  # noqa: F401 - training and comparisons use them from here
 from .config import A2FConfig
-from .model import A2FModel, resample_time
+from .runtime import Runtime, as_runtime, load_runtime
 
-_lock = threading.Lock()
-_cache: dict[tuple[str, str], A2FModel] = {}
-
-
-def default_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+Model = Any   # a Runtime, or a torch A2FModel (wrapped on use)
 
 
-def save_model(model: A2FModel, path: str | Path, meta: dict | None = None) -> None:
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    torch.save({"config": model.cfg.to_dict(), "state_dict": state, "meta": dict(meta or {})}, str(path))
+def _runtime(model: Model | None) -> Runtime:
+    return load_runtime() if model is None else as_runtime(model)
 
 
-def load_model(path: str | Path | None = None, device: torch.device | str | None = None) -> A2FModel:
-    """The trained model (the shipped weights by default), in eval mode, cached per path and device."""
-    path = Path(path) if path is not None else shipped.weights_path()
-    dev = torch.device(device) if device is not None else default_device()
-    key = (str(path.resolve()), str(dev))
-    with _lock:
-        if key not in _cache:
-            if not path.is_file():
-                raise NotInstalled(f"no trained A2F weights at {path}; train them with `unitaf train` "
-                                   "or use --mode rules")
-            blob = torch.load(str(path), map_location="cpu", weights_only=True)
-            model = A2FModel(A2FConfig.from_dict(blob["config"]))
-            model.load_state_dict(blob["state_dict"])
-            _cache[key] = model.to(dev).eval()
-        return _cache[key]
-
-
-def output_frames(duration: float, fps: float) -> int:
-    """Frames of an animation of `duration` seconds, the face stages' convention (face/frames.py)."""
-    return frame_count(duration, fps)
+def resample_frames(x: np.ndarray, src_fps: float, dst_fps: float, n_out: int) -> np.ndarray:
+    """Linear interpolation along time of x [T, C]: output frame i at i / dst_fps s, input frame k at
+    k / src_fps; times past the last input frame hold its value (model.resample_time, in numpy)."""
+    x = np.asarray(x, dtype=np.float32)
+    pos = np.minimum(np.arange(n_out, dtype=np.float64) * (src_fps / dst_fps), x.shape[0] - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, x.shape[0] - 1)
+    frac = (pos - lo).astype(np.float32)[:, None]
+    return x[lo] * (1 - frac) + x[hi] * frac
 
 
 def windows(n: int, size: int, overlap: int) -> list[tuple[int, int]]:
@@ -85,38 +66,39 @@ def _join_weights(length: int, fade_in: int, fade_out: int, margin: int) -> np.n
     return w
 
 
-@torch.inference_mode()
-def decode_windowed(model: A2FModel, feats: torch.Tensor, emotion: torch.Tensor,
-                    window: int | None = None, overlap: int | None = None) -> torch.Tensor:
+def decode_windowed(model: Model, feats: np.ndarray, emotion: np.ndarray,
+                    window: int | None = None, overlap: int | None = None) -> np.ndarray:
     """Decoder over encoder-space features [T, enc_dim] and emotion [8] or [T, 8] -> weights [T, 52]."""
-    cfg = model.cfg
+    rt = as_runtime(model)
+    cfg = rt.cfg
     window = window or cfg.window_frames
     overlap = overlap or cfg.window_overlap
     margin = cfg.receptive_field
     if overlap < 2 * margin + 1:
         raise ValueError(f"window overlap {overlap} must exceed twice the receptive field {margin}")
+    feats = np.asarray(feats, dtype=np.float32)
     n = feats.shape[0]
-    emo = emotion if emotion.dim() == 2 else emotion.unsqueeze(0).expand(n, -1)
+    emotion = np.asarray(emotion, dtype=np.float32)
+    emo = emotion if emotion.ndim == 2 else np.broadcast_to(emotion.reshape(1, -1), (n, emotion.size))
     spans = windows(n, window, overlap)
     if len(spans) == 1:
-        return model.decoder(feats.unsqueeze(0), emo.unsqueeze(0))[0]
-    out = torch.zeros(n, cfg.n_channels, dtype=feats.dtype, device=feats.device)
-    total = torch.zeros(n, 1, dtype=feats.dtype, device=feats.device)
+        return rt.decode(feats, emo)
+    out = np.zeros((n, cfg.n_channels), np.float32)
+    total = np.zeros((n, 1), np.float32)
     for i, (s, e) in enumerate(spans):
-        y = model.decoder(feats[s:e].unsqueeze(0), emo[s:e].unsqueeze(0))[0]
+        y = rt.decode(feats[s:e], emo[s:e])
         fade_in = spans[i - 1][1] - s if i > 0 else 0
         fade_out = e - spans[i + 1][0] if i + 1 < len(spans) else 0
-        w = torch.from_numpy(_join_weights(e - s, fade_in, fade_out, margin)).to(feats).unsqueeze(1)
+        w = _join_weights(e - s, fade_in, fade_out, margin)[:, None]
         out[s:e] += y * w
         total[s:e] += w
-    return out / total.clamp(min=1e-6)
+    return out / np.maximum(total, 1e-6)
 
 
-def to_fps(weights_model_fps: torch.Tensor, model_fps: float, fps: float, duration: float) -> np.ndarray:
+def to_fps(weights_model_fps: Any, model_fps: float, fps: float, duration: float) -> np.ndarray:
     """Resample [T, 52] weights at model_fps to `fps`, frames covering `duration` seconds."""
-    n_out = output_frames(duration, fps)
-    y = resample_time(weights_model_fps.unsqueeze(0), model_fps, fps, n_out)[0]
-    return y.clamp(0.0, 1.0).cpu().numpy().astype(np.float32)
+    y = resample_frames(np.asarray(weights_model_fps), model_fps, fps, frame_count(duration, fps))
+    return np.clip(y, 0.0, 1.0).astype(np.float32)
 
 
 def frame_emotions(speech: Speech, n: int, fps: float) -> np.ndarray:
@@ -136,40 +118,33 @@ def uses_adapter(speech: Speech, cfg: A2FConfig) -> bool:
             and abs(float(speech.feature_fps) - cfg.tts_fps) < 1e-3)
 
 
-@torch.inference_mode()
-def predict_from_speech(speech: Speech, fps: float, model: A2FModel | None = None) -> np.ndarray:
-    """Mouth weights [T, 52] at `fps` for spoken speech, T = output_frames(speech.duration, fps)."""
-    model = model or load_model()
-    cfg = model.cfg
-    dev = next(model.parameters()).device
-    n_model = max(1, int(np.ceil(speech.duration * cfg.model_fps - 1e-9)))
+def predict_from_speech(speech: Speech, fps: float, model: Model | None = None) -> np.ndarray:
+    """Mouth weights [T, 52] at `fps` for spoken speech, T = frame_count(speech.duration, fps)."""
+    rt = _runtime(model)
+    cfg = rt.cfg
+    n_model = frames_started(speech.duration, cfg.model_fps)
     if uses_adapter(speech, cfg):
-        tts = torch.from_numpy(np.ascontiguousarray(speech.tts_features, dtype=np.float32)).to(dev)
-        feats = model.adapter(tts.unsqueeze(0), n_model)[0]
+        tts = resample_frames(speech.tts_features, cfg.tts_fps, cfg.model_fps, n_model)
+        feats = rt.project(tts)
     else:
         from .encoder import shared_encoder
-        enc = shared_encoder().encode(speech.audio, speech.sample_rate)
-        feats = torch.from_numpy(enc).to(dev)
-    emo = torch.from_numpy(frame_emotions(speech, feats.shape[0], cfg.model_fps)).to(dev)
-    y = decode_windowed(model, feats, emo)
-    return to_fps(y, cfg.model_fps, fps, speech.duration)
+        feats = shared_encoder().encode(speech.audio, speech.sample_rate)
+    emo = frame_emotions(speech, feats.shape[0], cfg.model_fps)
+    return to_fps(decode_windowed(rt, feats, emo), cfg.model_fps, fps, speech.duration)
 
 
-@torch.inference_mode()
+def predict_from_features(feats: np.ndarray, emotion: np.ndarray, fps: float, duration: float,
+                          model: Model | None = None) -> np.ndarray:
+    """Mouth weights [T, 52] at `fps` from audio-encoder features [T_enc, 384] (a recording's)."""
+    rt = _runtime(model)
+    y = decode_windowed(rt, feats, emotion)
+    return to_fps(y, rt.cfg.model_fps, fps, duration)
+
+
 def predict_from_audio(audio: np.ndarray, sample_rate: int, emotion: np.ndarray, fps: float,
-                       model: A2FModel | None = None) -> np.ndarray:
+                       model: Model | None = None) -> np.ndarray:
     """Mouth weights [T, 52] at `fps` for a recording, through the frozen audio encoder."""
     from .encoder import shared_encoder
 
-    model = model or load_model()
-    dev = next(model.parameters()).device
-    feats = torch.from_numpy(shared_encoder().encode(audio, sample_rate)).to(dev)
-    emo = torch.from_numpy(np.asarray(emotion, dtype=np.float32)).to(dev)
-    y = decode_windowed(model, feats, emo)
-    return to_fps(y, model.cfg.model_fps, fps, len(audio) / sample_rate)
-
-
-def predict_audio_path(speech: Speech, fps: float, model: A2FModel | None = None) -> np.ndarray:
-    """The audio path on spoken speech (its audio through the encoder, its features ignored): the
-    evaluator's "audio" mode, to score the voice-file path on any voice with an exact timeline."""
-    return predict_from_audio(speech.audio, speech.sample_rate, speech.emotion, fps, model)
+    feats = shared_encoder().encode(audio, sample_rate)
+    return predict_from_features(feats, emotion, fps, len(audio) / sample_rate, model)

@@ -80,8 +80,12 @@ class Adapter(nn.Module):
     def forward(self, tts: torch.Tensor, n_out: int | None = None, offset: torch.Tensor | None = None) -> torch.Tensor:
         """`offset` [B]: position, in TTS frames, of each row's first output frame (for training crops)."""
         n = self.n_frames(tts.shape[1]) if n_out is None else n_out
-        x = resample_time(tts, self.cfg.tts_fps, self.cfg.model_fps, n, offset).transpose(1, 2)
-        x = self.out(self.blocks(x)).transpose(1, 2)
+        return self.project(resample_time(tts, self.cfg.tts_fps, self.cfg.model_fps, n, offset))
+
+    def project(self, x: torch.Tensor) -> torch.Tensor:
+        """TTS features already at model_fps [B, T, tts_dim] -> encoder space [B, T, enc_dim] (the part
+        that is exported to ONNX; the time resampling runs outside the graph)."""
+        x = self.out(self.blocks(x.transpose(1, 2))).transpose(1, 2)
         return self.norm(x) * self.scale
 
 

@@ -23,13 +23,17 @@ from ..emotion import PRESETS, describe, parse_emotion
 from ..errors import BadInput
 from ..face import evaluate as ev
 from ..face.expression import MOVES
+from ..pipeline.mouth import EVALUATOR_MODES, mouth, spoken_input
+from ..pipeline.tail import finish
 
 HELDOUT_FILE = "heldout_sentences.txt"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--mode", default="rules", choices=ev.animator_names(),
-                   help="how the held-out lines are animated (default rules)")
+    p.add_argument("--mode", default="rules", choices=sorted(EVALUATOR_MODES),
+                   help="how the held-out lines' mouths are made: rules, neural (TTS features -> adapter -> "
+                        "decoder) or audio (the recording path: the spoken audio through the encoder); "
+                        "default rules")
     p.add_argument("--emotion", default="all",
                    help="'all' (neutral and every preset, the default) or a comma-separated list of "
                         "NAME[:INTENSITY] (mixes with +)")
@@ -70,9 +74,10 @@ def run_heldout(mode: str, emotions: list[str], fps: list[float], limit: int | N
     """Speak every held-out line once per emotion, then animate and score it at each fps:
     {fps: {emotion label: [ClipScores]}}."""
     from .. import speech
-    from ..face.layers import add_expression_and_life
 
-    animator = ev.get_animator(mode)
+    if mode not in EVALUATOR_MODES:
+        raise BadInput(f"unknown mode {mode!r}; choose one of: {', '.join(sorted(EVALUATOR_MODES))}")
+    source = EVALUATOR_MODES[mode]
     lines = heldout_lines()
     if limit is not None:
         if limit < 1:
@@ -86,9 +91,8 @@ def run_heldout(mode: str, emotions: list[str], fps: list[float], limit: int | N
             _progress(f"[{label}] {k + 1}/{len(lines)} {text}")
             spoken = speech.synthesize(text, emotion=vec, voice=voice, seed=seed + k)
             for f in fps:
-                mouth = animator(spoken, f)
-                weights, _ = add_expression_and_life(mouth, spoken.timeline, f, prosody=spoken.prosody,
-                                                     seed=seed + k)
+                weights = finish(mouth(source, spoken_input(spoken, f)), spoken.timeline, f,
+                                 prosody=spoken.prosody, seed=seed + k).weights
                 clip = ev.evaluate_clip(spoken.timeline, weights, f, name=f"heldout{k + 1:02d}")
                 results[f].setdefault(label, []).append(clip)
     return results

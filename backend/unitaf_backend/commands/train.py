@@ -34,9 +34,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..a2f import shipped
     from ..a2f.config import CORPUS_PRESETS, load_config
-    from ..a2f.corpus import make_corpus
-    from ..a2f.train import train
-    from ..errors import BadInput
+    from ..errors import BadInput, NotInstalled
+
+    try:
+        from ..a2f.corpus import make_corpus
+        from ..a2f.train import train
+    except ImportError as err:
+        if err.name != "torch":
+            raise
+        raise NotInstalled("training needs torch: pip install '.[train]' (after `pip install torch==2.13.0`)") from None
 
     cfg = load_config(args.preset, args.config)
     corpus_preset = args.corpus_preset or (args.preset if args.preset in CORPUS_PRESETS else "cpu")
@@ -55,5 +61,9 @@ def run(args: argparse.Namespace) -> int:
         shipped.weights_dir().mkdir(parents=True, exist_ok=True)
         shutil.copyfile(result.weights, shipped.weights_path())
         print(f"installed {shipped.weights_path()}")
+        from ..a2f import infer
+        from ..a2f.export_onnx import export
+        for path in export(infer.load_model(shipped.weights_path(), device="cpu"), shipped.weights_dir()):
+            print(f"exported {path}")     # inference runs on these graphs
     print(result.weights)
     return 0

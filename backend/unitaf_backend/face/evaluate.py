@@ -19,7 +19,6 @@ phone of at least MIN_PHONE_S; each is the fraction of such phones that pass:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -261,49 +260,6 @@ def passes(summary: dict) -> dict[str, bool]:
             score = summary[key]["score"]
             result[key] = math.isnan(score) or score >= target
     return result
-
-
-# --- animators: how `unitaf evaluate --mode NAME` turns a Speech into mouth weights -----------------
-
-Animator = Callable[..., np.ndarray]   # (speech: Speech, fps: float) -> float32 [T, 52]
-
-
-def _rules(speech, fps: float) -> np.ndarray:
-    from .articulation import articulate
-    return articulate(speech.timeline, fps, prosody=speech.prosody)
-
-
-ANIMATORS: dict[str, Animator] = {"rules": _rules}
-# Modes other stages provide, imported on first use: name -> "module:function" with the same signature.
-ANIMATOR_PLUGINS: dict[str, str] = {
-    "neural": "unitaf_backend.a2f.infer:predict_from_speech",     # TTS features -> adapter -> decoder
-    "audio": "unitaf_backend.a2f.infer:predict_audio_path",       # the spoken audio through the encoder
-}
-
-
-def register_animator(name: str, animator: Animator) -> None:
-    ANIMATORS[name] = animator
-
-
-def get_animator(name: str) -> Animator:
-    if name in ANIMATORS:
-        return ANIMATORS[name]
-    if name in ANIMATOR_PLUGINS:
-        import importlib
-
-        module_name, _, attr = ANIMATOR_PLUGINS[name].partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as err:
-            from ..errors import NotInstalled
-            raise NotInstalled(f"mode {name!r} needs {module_name}, which is not available: {err}") from None
-        animator: Animator = getattr(module, attr)
-        return animator
-    raise BadInput(f"unknown mode {name!r}; choose one of: {', '.join(animator_names())}")
-
-
-def animator_names() -> list[str]:
-    return sorted(set(ANIMATORS) | set(ANIMATOR_PLUGINS))
 
 
 def emotion_names() -> tuple[str, ...]:

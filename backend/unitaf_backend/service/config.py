@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..audio import LIMITS as AUDIO_LIMITS
+from ..pipeline.requests import MAX_TRANSCRIPT_CHARS
 from ..speech.text import MAX_CHARS
 
 API_VERSION = 1                 # bumped on any incompatible change of the /v1 routes or their JSON
@@ -12,10 +14,10 @@ API_VERSION = 1                 # bumped on any incompatible change of the /v1 r
 @dataclass(frozen=True)
 class Limits:
     max_text_chars: int = MAX_CHARS         # one speak request's text: the TTS's own limit
-    max_transcript_chars: int = 20_000      # an animate transcript (a2f's limit; a test checks)
+    max_transcript_chars: int = MAX_TRANSCRIPT_CHARS  # an animate transcript: the recording path's limit
     max_json_bytes: int = 256 * 1024        # body of a JSON request
-    max_upload_bytes: int = 64 * 1024 * 1024  # body of an animate request (the WAV)
-    max_audio_seconds: float = 600.0        # length of an uploaded recording
+    max_upload_bytes: int = AUDIO_LIMITS.max_bytes + 64 * 1024  # an animate body: the WAV plus its form
+    max_audio_seconds: float = AUDIO_LIMITS.max_seconds          # length of an uploaded recording
     max_running_jobs: int = 1               # jobs computing at once (the pipeline uses every core itself)
     max_queued_jobs: int = 8                # jobs waiting for a worker; beyond that: 429
     job_timeout_s: float = 600.0            # a running job is cancelled after this long
@@ -33,6 +35,7 @@ class Limits:
             "max_transcript_chars": self.max_transcript_chars,
             "max_json_bytes": self.max_json_bytes,
             "max_upload_bytes": self.max_upload_bytes,
+            "max_audio_bytes": AUDIO_LIMITS.max_bytes,
             "max_audio_seconds": self.max_audio_seconds,
             "max_running_jobs": self.max_running_jobs,
             "max_queued_jobs": self.max_queued_jobs,

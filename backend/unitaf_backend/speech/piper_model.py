@@ -41,7 +41,6 @@ def _producer(graph, name: str):  # type: ignore[no-untyped-def]
 
 def _open_graph(model) -> tuple[str, str, list[tuple[str, str]]]:  # type: ignore[no-untyped-def]
     """Patch the graph in place; return (durations output, features output, [(noise input, kind)])."""
-    import onnx
     from onnx import TensorProto, helper
 
     graph = model.graph
@@ -79,8 +78,43 @@ def _open_graph(model) -> tuple[str, str, list[tuple[str, str]]]:  # type: ignor
     graph.node.extend(new_nodes)
     for name in (durations, features):
         graph.output.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, ["b", "c", "t"]))
-    onnx.checker.check_model(model)
+    # No onnx.checker pass here: it serialises a second copy of the whole model (~70 MB at the peak of a
+    # start-up); onnxruntime checks the patched graph itself when it builds the session.
     return durations, features, noise_inputs
+
+
+def _session_of(holder: list, options):  # type: ignore[no-untyped-def]
+    """An onnxruntime session of the patched graph (the one item of `holder`, taken out of it), built from
+    a temporary file that is removed at once: a session made from bytes keeps those bytes alive for its
+    lifetime (~60 MB more for the whole run), and the parsed graph is freed before the session is built."""
+    import os
+    import tempfile
+
+    import onnx
+    import onnxruntime
+
+    fd, path = tempfile.mkstemp(prefix="unitaf-piper-", suffix=".onnx")
+    os.close(fd)
+    try:
+        onnx.save(holder.pop(), path)
+        _release_freed_memory()      # the parsed graph (~130 MB with its copies) is garbage now
+        return onnxruntime.InferenceSession(path, sess_options=options,
+                                            providers=execution_providers(onnxruntime.get_available_providers()))
+    finally:
+        os.unlink(path)
+
+
+def _release_freed_memory() -> None:
+    """Hand memory the C heap keeps after large frees back to the system (glibc), so the models loaded
+    next reuse it instead of raising the process's peak; a no-op elsewhere."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def execution_providers(available: list[str]) -> list[str]:
@@ -104,9 +138,12 @@ class PiperModel:
         self.durations_name, self.features_name, self.noise_inputs = _open_graph(model)
         self.audio_name = model.graph.output[0].name
         self.channels = 192
+        holder = [model]
+        del model                    # the session builder drops the last reference once it is on disk
         options = onnxruntime.SessionOptions()
-        self.session = onnxruntime.InferenceSession(model.SerializeToString(), sess_options=options,
-                                                    providers=execution_providers(onnxruntime.get_available_providers()))
+        options.enable_cpu_mem_arena = False         # tensors freed after each sentence, not kept pooled
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")   # no busy-wait between runs
+        self.session = _session_of(holder, options)
         self.sample_rate = int(self.config.sample_rate)
         self.hop = int(self.config.hop_length)
         self._lock = threading.Lock()   # only guards the phonemiser, which has global state

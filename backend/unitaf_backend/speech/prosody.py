@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage, signal
 
 F0_MIN, F0_MAX = 50.0, 500.0
 _WINDOW_S = 0.025
@@ -95,10 +94,19 @@ def analyse(x: np.ndarray, sample_rate: int, hop: int) -> Analysis:
     voiced = (best < _VOICED_MAX) & loud
     f0 = np.where(voiced, sample_rate / np.maximum(period, 1), 0.0)
     # a single voiced or unvoiced frame among the other kind is a tracking slip
-    voiced = ndimage.median_filter(voiced.astype(np.uint8), size=3, mode="nearest").astype(bool) & (f0 > 0)
+    voiced = _majority3(voiced) & (f0 > 0)
     f0 = np.where(voiced, f0, 0.0)
     f0 = _drop_jumps(f0).astype(np.float32)
     return Analysis(f0=f0, energy=energy, periodicity=(1.0 - np.clip(best, 0, 1)).astype(np.float32))
+
+
+def _majority3(flags: np.ndarray) -> np.ndarray:
+    """Median filter of size 3 over booleans, edges repeated (scipy's mode "nearest"), in plain numpy:
+    analysis runs on every line, and scipy.signal/ndimage take a second to import."""
+    if len(flags) < 2:
+        return flags.copy()
+    padded = np.concatenate([flags[:1], flags, flags[-1:]]).astype(np.int8)
+    return (padded[:-2] + padded[1:-1] + padded[2:]) >= 2
 
 
 _JUMP_OCTAVES = 0.75
@@ -134,6 +142,8 @@ def pitch_rate_curve(f0: np.ndarray, shift_semitones: float, range_factor: float
                      smooth_frames: int = 5) -> np.ndarray:
     """Per-frame playback-rate curve that moves the pitch level by shift_semitones and scales the
     intonation range (in log-frequency, around the utterance's mean) by range_factor."""
+    from scipy import ndimage   # only emotional pitch needs it: not in every line's path
+
     level = 2.0 ** (shift_semitones / 12.0)
     count = len(f0)
     voiced = np.flatnonzero(f0 > 0)
@@ -164,6 +174,8 @@ class Warp:
 def varispeed(x: np.ndarray, frame_rate: np.ndarray, hop: int, sample_rate: int) -> Warp:
     """Play x at a speed that follows frame_rate (one value per hop, frame i centred at i*hop + hop/2).
     A rate r > 1 raises the pitch by r and shortens that stretch by r."""
+    from scipy import signal
+
     x = np.asarray(x, dtype=np.float64)
     n = len(x)
     centres = (np.arange(len(frame_rate)) + 0.5) * hop

@@ -1,7 +1,7 @@
 """The shipped A2F weights: committed, small, trained with the shipped preset, used by auto mode, and good
 enough on held-out sentences and voices that a regression in training or inference shows here.
 
-The full evaluation (59 held-out lines, both paths) is `python -m unitaf_backend.a2f.evaluation`; this test
+The full evaluation (59 held-out lines, both paths) is `python -m unitaf_backend.pipeline.a2f_evaluation`; this test
 scores a fixed subset with margins below the issue's targets, so it catches breakage, not small drift.
 """
 
@@ -57,7 +57,7 @@ def test_audio_path_articulates_held_out_voices():
     for i, line in enumerate(LINES):
         voice = HELD_OUT_VOICES[i % len(HELD_OUT_VOICES)]
         spoken = speech.synthesize(line, emotion=np.zeros(8, np.float32), voice=voice, seed=0)
-        clips.append(ev.evaluate_clip(spoken.timeline, infer.predict_audio_path(spoken, 30.0, model), 30.0, line))
+        clips.append(ev.evaluate_clip(spoken.timeline, infer.predict_from_audio(spoken.audio, spoken.sample_rate, spoken.emotion, 30.0, model), 30.0, line))
     s = ev.summarise(clips)
     assert _below(s, bilabial=0.75, open=0.75, rest=0.85) == []
     assert abs(s["sync_lag_ms"]) <= 50
@@ -73,7 +73,7 @@ def test_cuda_gives_the_cpu_result_within_tolerance():
 
 @pytest.mark.slow
 def test_evaluation_scores_every_line_in_every_held_out_voice():
-    from unitaf_backend.a2f.evaluation import evaluate_a2f, markdown_table
+    from unitaf_backend.pipeline.a2f_evaluation import evaluate_a2f, markdown_table
 
     rows = evaluate_a2f(limit=2, audio_voices=HELD_OUT_VOICES[:2], progress=False)
     assert {name: s["clips"] for name, s in rows.items()} == {

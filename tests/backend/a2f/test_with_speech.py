@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 import torch
-from unitaf_backend.a2f import align, audio_path, infer
+from unitaf_backend.a2f import align, infer
 from unitaf_backend.a2f.config import A2FConfig
 from unitaf_backend.a2f.encoder import shared_encoder
 from unitaf_backend.a2f.model import A2FModel
-from unitaf_backend.pipeline import AnimateRequest
+from unitaf_backend.pipeline import AnimateRequest, animate
 
 speech = pytest.importorskip("unitaf_backend.speech")
 TEXT = "Before lunch, Bob promised to mop the floor."
@@ -37,7 +37,7 @@ def test_transcript_alignment_recovers_word_times_of_an_unseen_voice():
 
 def test_recording_with_transcript_in_rules_mode():
     spoken = speech.synthesize(TEXT, emotion=np.zeros(8, np.float32), voice="espeak-en-us+m7", seed=0)
-    anim = audio_path.animate_recording(AnimateRequest(audio=spoken.audio, sample_rate=spoken.sample_rate,
+    anim = animate(AnimateRequest(audio=spoken.audio, sample_rate=spoken.sample_rate,
                                                        transcript=TEXT, mode="rules", fps=30.0))
     assert anim.timeline.engine == "aligned" and anim.meta["timeline"] == "aligned transcript"
     jaw = anim.weights[:, 17]

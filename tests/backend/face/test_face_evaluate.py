@@ -102,17 +102,6 @@ def test_bad_weights_are_refused():
         ev.evaluate_clip(tl, np.full((10, 52), np.nan), FPS)
 
 
-def test_animator_registry():
-    assert {"rules", "neural", "audio"} <= set(ev.animator_names())
-    with pytest.raises(BadInput):
-        ev.get_animator("nope")
-    ev.register_animator("test-zeros", lambda speech, fps: np.zeros((3, 52), np.float32))
-    try:
-        assert ev.get_animator("test-zeros")(None, 30.0).shape == (3, 52)
-    finally:
-        del ev.ANIMATORS["test-zeros"]
-
-
 def test_heldout_set_is_shipped_and_covers_the_classes():
     lines = cmd.heldout_lines()
     sentences = sum(max(1, sum(line.count(m) for m in ".?!")) for line in lines)

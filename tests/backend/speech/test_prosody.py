@@ -70,3 +70,15 @@ def test_varispeed_is_transparent():
     n = min(len(x), len(back.audio)) - 200
     snr = 10 * np.log10(np.sum(x[:n] ** 2) / np.sum((x[:n] - back.audio[:n]) ** 2))
     assert snr > 25
+
+
+def test_voicing_slip_filter_equals_scipys_median_filter():
+    from scipy import ndimage
+    from unitaf_backend.speech.prosody import _majority3
+
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 3, 10, 500):
+        for _ in range(20):
+            v = rng.random(n) > 0.5
+            want = ndimage.median_filter(v.astype(np.uint8), size=3, mode="nearest").astype(bool)
+            assert (want == _majority3(v)).all()

@@ -14,8 +14,6 @@ from ..properties import EMOTION_ITEMS, MODE_ITEMS
 from .common import LineOperator, PreparedLine
 from .generate_speech_animation import prepare_line
 
-MAX_WAV_BYTES = 200 * 1024 * 1024
-
 if TYPE_CHECKING:
     from .common import Result
 
@@ -62,8 +60,6 @@ class UNITAF_OT_animate_from_audio(LineOperator, bpy.types.Operator):
         path = bpy.path.abspath(self.filepath)
         if not self.filepath or not os.path.isfile(path):
             raise line_inputs.InputError(f"no WAV file at {self.filepath or '(nothing chosen)'}")
-        if os.path.getsize(path) > MAX_WAV_BYTES:
-            raise line_inputs.InputError(f"{os.path.basename(path)} is larger than 200 MB")
         with open(path, "rb") as f:
             wav_bytes = f.read()
         request = line_inputs.animate_request(wav_bytes, self.transcript, options)

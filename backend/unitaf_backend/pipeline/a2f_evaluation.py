@@ -5,7 +5,9 @@
   only through the encoder (5 x 59 clips: about 530 bilabials, so a score is good to about +-0.015);
 - "rules": the articulation model on the same timelines, the reference.
 Every clip is spoken once per voice with a fixed seed; the timeline is the TTS's own, so the scores are
-measured against the truth. Run: `python -m unitaf_backend.a2f.evaluation [--weights PATH] [--limit N]`.
+measured against the truth. Every row's mouth comes from the pipeline's mouth sources, the same functions speak and animate use;
+the scores are of the mouth alone (the expression and life layers do not touch the scored channels).
+Run: `python -m unitaf_backend.pipeline.a2f_evaluation [--weights PATH] [--limit N]`.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import sys
 import time
 from pathlib import Path
 
+from ..a2f.corpus import HELD_OUT_VOICES, heldout_sentences
 from ..emotion import parse_emotion
-from .corpus import HELD_OUT_VOICES, heldout_sentences
+from .mouth import mouth, spoken_input
 
 METRICS = ("bilabial", "labiodental", "rounded", "open", "rest")
 
@@ -30,11 +33,11 @@ def evaluate_a2f(weights: str | Path | None = None, fps: float = 30.0, limit: in
     from tqdm import tqdm
 
     from .. import speech
+    from ..a2f import infer
     from ..face import evaluate as ev
-    from ..face.articulation import articulate
-    from . import infer
 
-    model = infer.load_model(weights)
+    # the shipped graphs on the default runtime; other weights (a training run's a2f.pt) through torch
+    model = infer.load_runtime() if weights is None else infer.load_model(weights)
     lines = sorted(heldout_sentences())[:limit]
     emo = parse_emotion(emotion)
     clips: dict[str, list] = {"rules (default voice)": [], "neural text path": [],
@@ -42,15 +45,11 @@ def evaluate_a2f(weights: str | Path | None = None, fps: float = 30.0, limit: in
     jobs = [(None, line) for line in lines] + [(v, line) for v in audio_voices for line in lines]
     for voice, line in tqdm(jobs, disable=not progress, unit="clip"):
         spoken = speech.synthesize(line, emotion=emo, voice=voice, seed=0)
-        rules = articulate(spoken.timeline, fps, prosody=spoken.prosody)
-        if voice is None:
-            clips["rules (default voice)"].append(ev.evaluate_clip(spoken.timeline, rules, fps, line))
-            pred = infer.predict_from_speech(spoken, fps, model)
-            clips["neural text path"].append(ev.evaluate_clip(spoken.timeline, pred, fps, line))
-        else:
-            clips["rules (held-out voices)"].append(ev.evaluate_clip(spoken.timeline, rules, fps, line))
-            pred = infer.predict_audio_path(spoken, fps, model)
-            clips["audio path (held-out voices)"].append(ev.evaluate_clip(spoken.timeline, pred, fps, line))
+        inp = spoken_input(spoken, fps)
+        rows = (("rules (default voice)", "rules"), ("neural text path", "neural text")) if voice is None else \
+            (("rules (held-out voices)", "rules"), ("audio path (held-out voices)", "neural audio"))
+        for row, source in rows:
+            clips[row].append(ev.evaluate_clip(spoken.timeline, mouth(source, inp, model), fps, line))
     return {name: ev.summarise(c) for name, c in clips.items() if c}
 
 
@@ -64,7 +63,7 @@ def markdown_table(summaries: dict[str, dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m unitaf_backend.a2f.evaluation", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m unitaf_backend.pipeline.a2f_evaluation", description=__doc__)
     p.add_argument("--weights", type=Path, default=None, help="a2f.pt (default: the shipped weights)")
     p.add_argument("--fps", type=float, default=30.0)
     p.add_argument("--limit", type=int, default=None, help="only the first N held-out lines")

@@ -1,4 +1,4 @@
-"""The voice-file path: timelines from energy, DTW alignment, and recordings in, FaceAnimation out.
+"""The recording path: timelines from energy, DTW alignment, and recordings in, FaceAnimation out.
 The A2F model here has random weights (the shipped ones may not exist): shapes and handling are tested,
 not quality (that is `unitaf evaluate --mode audio`)."""
 
@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
-from unitaf_backend.a2f import align, audio_path, infer
+from unitaf_backend.a2f import align, infer
 from unitaf_backend.a2f.config import A2FConfig
 from unitaf_backend.a2f.model import A2FModel
+from unitaf_backend.a2f.runtime import TorchRuntime
 from unitaf_backend.errors import BadInput
-from unitaf_backend.pipeline import AnimateRequest
+from unitaf_backend.pipeline import AnimateRequest, animate
 from unitaf_backend.speech.timeline import SILENCE
 
 
@@ -29,7 +30,7 @@ def _bursts(rate, pattern):
 def random_model(monkeypatch):
     torch.manual_seed(0)
     model = A2FModel(A2FConfig(adapter_hidden=16, decoder_dim=16)).eval()
-    monkeypatch.setattr(infer, "load_model", lambda *a, **k: model)
+    monkeypatch.setattr(infer, "load_runtime", lambda *a, **k: TorchRuntime(model))
     return model
 
 
@@ -71,7 +72,7 @@ def test_dtw_recovers_a_known_time_warp():
 def test_recording_to_animation_neural(random_model, fps):
     rate = 44100
     audio = _bursts(rate, [(0.2, False), (1.1, True), (0.5, False), (0.7, True)])
-    anim = audio_path.animate_recording(AnimateRequest(audio=audio, sample_rate=rate, fps=fps, mode="neural"))
+    anim = animate(AnimateRequest(audio=audio, sample_rate=rate, fps=fps, mode="neural"))
     duration = len(audio) / rate
     assert anim.weights.shape == (int(np.ceil(duration * fps - 1e-6)) + 1, 52)
     assert anim.weights.min() >= 0 and anim.weights.max() <= 1
@@ -79,27 +80,27 @@ def test_recording_to_animation_neural(random_model, fps):
 
 
 def test_silent_recording_animates(random_model):
-    anim = audio_path.animate_recording(AnimateRequest(audio=np.zeros(32000, np.float32), sample_rate=16000,
+    anim = animate(AnimateRequest(audio=np.zeros(32000, np.float32), sample_rate=16000,
                                                        mode="neural"))
     assert np.all(np.isfinite(anim.weights))
 
 
 def test_stereo_array_is_accepted(random_model):
     mono = _bursts(16000, [(1.0, True)])
-    anim = audio_path.animate_recording(AnimateRequest(audio=np.stack([mono, mono], axis=1), sample_rate=16000,
+    anim = animate(AnimateRequest(audio=np.stack([mono, mono], axis=1), sample_rate=16000,
                                                        mode="neural"))
     assert anim.weights.shape[0] == 31
 
 
 def test_rules_mode_needs_a_transcript():
     with pytest.raises(BadInput, match="transcript"):
-        audio_path.animate_recording(AnimateRequest(audio=np.zeros(16000, np.float32), sample_rate=16000,
+        animate(AnimateRequest(audio=np.zeros(16000, np.float32), sample_rate=16000,
                                                     mode="rules"))
 
 
 def test_empty_recording_is_a_clear_error(random_model):
     with pytest.raises(BadInput, match="empty"):
-        audio_path.animate_recording(AnimateRequest(audio=np.zeros(0, np.float32), sample_rate=16000,
+        animate(AnimateRequest(audio=np.zeros(0, np.float32), sample_rate=16000,
                                                      mode="neural"))
 
 
@@ -123,5 +124,5 @@ def test_cli_corrupt_wav_is_one_line_and_writes_nothing(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["animate", str(bad), "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "cannot read" in err[0]
+    assert len(err) == 1 and "not a readable WAV" in err[0]
     assert not out.exists()

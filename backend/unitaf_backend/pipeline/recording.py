@@ -1,0 +1,58 @@
+"""A recorded voice (optionally with its transcript): encoder -> timeline -> mouth -> the shared tail.
+
+The timeline is the transcript aligned to the recording when a transcript is given (a2f.align), otherwise
+speech runs and pauses found from the energy (enough for blinks, gaze and sentence-level layers).
+The encoder runs only when something needs it: the neural mouth, or aligning a transcript.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..face.animation import FaceAnimation
+from ..speech.types import Prosody
+from .mouth import MouthInput, mouth, source_for
+from .progress import CancelCheck, Progress, step
+from .requests import AnimateRequest, check_animate
+from .tail import finish
+
+PROSODY_HOP_S = 0.01
+
+
+def recording_prosody(audio: np.ndarray, sample_rate: int) -> Prosody:
+    from ..speech.prosody import analyse
+
+    hop = max(1, round(sample_rate * PROSODY_HOP_S))
+    a = analyse(audio, sample_rate, hop)
+    return Prosody(fps=sample_rate / hop, f0=a.f0.astype(np.float32), energy=a.energy.astype(np.float32))
+
+
+def animate(req: AnimateRequest, progress: Progress | None = None, cancel: CancelCheck | None = None) -> FaceAnimation:
+    """Animate the face from a recorded voice (optionally with its transcript)."""
+    from ..a2f import align
+    from ..a2f.encoder import shared_encoder
+
+    checked = check_animate(req)
+    audio, rate = checked.audio, int(req.sample_rate)
+    step(progress, cancel, 0.0, "encoder")
+    encoder = shared_encoder()
+    feats = encoder.encode(audio, rate)
+    step(progress, cancel, 0.3, "timeline")
+    if checked.transcript is not None:
+        timeline = align.align_transcript(audio, rate, checked.transcript, feats, checked.emotion,
+                                          encode=encoder.encode, cancel=cancel)
+    else:
+        timeline = align.energy_timeline(audio, rate, checked.emotion)
+    prosody = recording_prosody(audio, rate)
+    step(progress, cancel, 0.6, "face")
+    inp = MouthInput(timeline=timeline, fps=float(req.fps), audio=audio, sample_rate=rate,
+                     emotion=checked.emotion, prosody=prosody, encoder_features=feats)
+    weights = mouth(source_for(checked.mode, spoken=False), inp)
+    step(progress, cancel, 0.85, "expression")
+    anim = finish(weights, timeline, req.fps, prosody=prosody, seed=req.seed, head_motion=req.head_motion,
+                  audio=audio, sample_rate=rate,
+                  meta={"mode": checked.mode, "emotion": req.emotion, "seed": req.seed,
+                        "timeline": "aligned transcript" if checked.transcript is not None
+                        else "energy (no transcript)"})
+    step(progress, cancel, 1.0, "done")
+    return anim

@@ -1,0 +1,90 @@
+"""What a caller asks the pipeline for, and the one validation of it.
+
+Every entry (CLI, service, in-process add-on, batch runs) builds one of these requests and the pipeline
+checks it here, so a bad request gets the same message wherever it came from. Light: nothing heavy loads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..audio import check_audio
+from ..emotion import parse_emotion
+from ..errors import BadInput
+
+MODES = ("auto", "neural", "rules")
+MIN_FPS, MAX_FPS = 1.0, 240.0
+MAX_TRANSCRIPT_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class SpeakRequest:
+    text: str
+    emotion: str = "neutral"        # NAME[:INTENSITY] or a mix, see emotion.parse_emotion
+    voice: str | None = None        # None = the default voice
+    fps: float = 30.0
+    mode: str = "auto"              # auto = neural when shipped weights are installed, else rules
+    seed: int = 0
+    head_motion: bool = False
+
+
+@dataclass(frozen=True)
+class AnimateRequest:
+    audio: np.ndarray               # float32 [N] mono
+    sample_rate: int
+    transcript: str | None = None
+    emotion: str = "neutral"
+    fps: float = 30.0
+    mode: str = "auto"
+    seed: int = 0
+    head_motion: bool = False
+
+
+@dataclass(frozen=True)
+class CheckedSpeak:
+    emotion: np.ndarray             # float32 [8]
+    mode: str                       # "neural" or "rules" (auto resolved)
+
+
+@dataclass(frozen=True)
+class CheckedRecording:
+    audio: np.ndarray               # float32 [N] mono in [-1, 1]
+    emotion: np.ndarray
+    transcript: str | None          # stripped; None when empty
+    mode: str
+
+
+def check_common(fps: float, mode: str) -> None:
+    if not (MIN_FPS <= float(fps) <= MAX_FPS):
+        raise BadInput(f"fps must be between {MIN_FPS:g} and {MAX_FPS:g}, got {fps}")
+    if mode not in MODES:
+        raise BadInput(f"unknown mode {mode!r}; choose one of: {', '.join(MODES)}")
+
+
+def resolve_mode(mode: str) -> str:
+    """"auto" is the neural path when trained weights are installed, the rules otherwise."""
+    if mode != "auto":
+        return mode
+    from ..a2f import shipped
+    return "neural" if shipped.available() else "rules"
+
+
+def check_speak(req: SpeakRequest) -> CheckedSpeak:
+    check_common(req.fps, req.mode)
+    return CheckedSpeak(emotion=parse_emotion(req.emotion), mode=resolve_mode(req.mode))
+
+
+def check_animate(req: AnimateRequest) -> CheckedRecording:
+    check_common(req.fps, req.mode)
+    audio = check_audio(req.audio, req.sample_rate)
+    emotion = parse_emotion(req.emotion)
+    transcript = (req.transcript or "").strip() or None
+    if transcript is not None and len(transcript) > MAX_TRANSCRIPT_CHARS:
+        raise BadInput(f"the transcript is too long ({len(transcript)} characters; at most {MAX_TRANSCRIPT_CHARS})")
+    mode = resolve_mode(req.mode)
+    if mode == "rules" and transcript is None:
+        why = "rules mode" if req.mode == "rules" else "without trained A2F weights (see docs/model_card.md), this"
+        raise BadInput(f"{why} needs the recording's transcript (--transcript)")
+    return CheckedRecording(audio=audio, emotion=emotion, transcript=transcript, mode=mode)
