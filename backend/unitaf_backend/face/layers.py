@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import BadInput
 from ..speech.timeline import Timeline
 from ..speech.types import Prosody
+from . import cues as prosodic_cues
 from . import expression, life
 from .frames import check_fps
 
@@ -36,8 +37,9 @@ def add_expression_and_life(
         raise BadInput("mouth weights contain NaN or infinity")
     times = np.arange(len(mouth), dtype=np.float64) / fps
     emotions = expression.emotion_curve(timeline, times)
-    weights = mouth + expression.expression_pose(emotions, mouth)
-    blink, gaze, brows, head = life.life_channels(times, fps, timeline, prosody, emotions, seed, head_motion)
+    cues = prosodic_cues.compute(timeline, times, prosody)
+    weights = mouth + expression.expression_pose(emotions, mouth, cues)
+    blink, gaze, brows, head = life.life_channels(times, fps, timeline, cues, emotions, seed, head_motion)
     life.apply_life(weights, blink, gaze, brows)
     weights = np.clip(weights, 0.0, 1.0).astype(np.float32)
     return weights, (head.astype(np.float32) if head is not None else None)

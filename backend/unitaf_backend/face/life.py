@@ -8,8 +8,8 @@ part, so the same seed gives the same face and turning head motion on or off lea
   (a faster close, a slower open), and its peak is put on a frame so every blink fully closes at any fps.
 * Gaze: holds of 0.4-2.5 s, each either back at the listener (centre) or a small glance aside, joined
   by 40 ms saccades; drives the eyeLook channels (both eyes together).
-* Brows: a raise on each pitch accent. With prosody, accents are f0 peaks at least ACCENT_SEMITONES above
-  the clip's median; without it, the first and the longest stressed vowel of each sentence.
+* Brows: a raise on each pitch accent (cues.py finds the accents: f0 peaks well above the clip's median,
+  or without prosody the first and the longest stressed vowel of each sentence).
 * Head (optional): slow drifts (a few sines of seed-drawn frequency and phase) plus a small nod on
   each accent; [T, 3] yaw, pitch, roll in radians (yaw to the character's left, pitch down, roll to the
   character's left are positive).
@@ -22,8 +22,8 @@ import numpy as np
 from ..channels import CHANNEL_INDEX
 from ..emotion import EMOTIONS
 from ..speech.timeline import Timeline
-from ..speech.types import Prosody
 from . import visemes as V
+from .cues import Cues, accent_curve, accent_times  # noqa: F401  (accent_times: part of this layer's API)
 
 BLINK_MEAN_S = 3.2
 BLINK_MIN_GAP_S = 1.0
@@ -31,8 +31,6 @@ BLINK_AT_BOUNDARY_P = 0.6
 BOUNDARY_PAUSE_S = 0.25
 GAZE_AMPLITUDE = (0.22, 0.12)     # eyeLook weight of a glance: horizontal, vertical
 SACCADE_S = 0.04
-ACCENT_SEMITONES = 2.0
-ACCENT_MIN_GAP_S = 0.3
 BROW_RAISE = (0.22, 0.16)         # browInnerUp, browOuterUp per accent at neutral
 HEAD_DRIFT_RAD = (0.035, 0.025, 0.015)
 HEAD_NOD_RAD = 0.03
@@ -111,56 +109,6 @@ def gaze_curve(times: np.ndarray, rng: np.random.Generator, spread: float = 1.0,
     return out
 
 
-def _gap_frames(gap_s: float, fps: float) -> int:
-    return max(1, round(gap_s * fps))
-
-
-def accent_times(timeline: Timeline, prosody: Prosody | None) -> list[float]:
-    """Times of pitch accents: f0 peaks with prosody, stressed vowels without it."""
-    if prosody is not None and len(prosody.f0) > 4 and prosody.fps > 0:
-        f0 = np.asarray(prosody.f0, dtype=np.float64)
-        voiced = f0 > 0
-        if voiced.sum() > 4:
-            semis = np.zeros_like(f0)
-            semis[voiced] = 12.0 * np.log2(f0[voiced] / np.median(f0[voiced]))
-            k = max(1, round(0.05 * prosody.fps))
-            smooth = np.convolve(semis, np.ones(2 * k + 1) / (2 * k + 1), mode="same")
-            high = voiced & (smooth >= ACCENT_SEMITONES)
-            # one accent per stretch of high pitch, at the middle of its top
-            edges = np.flatnonzero(np.diff(np.concatenate([[0], high.astype(np.int8), [0]])))
-            gap = _gap_frames(ACCENT_MIN_GAP_S, prosody.fps)
-            peaks: list[float] = []
-            last = -gap
-            for a, b in zip(edges[::2], edges[1::2], strict=True):
-                top = a + np.flatnonzero(smooth[a:b] >= smooth[a:b].max() - 1e-6)
-                i = int(top[len(top) // 2])
-                if i - last >= gap:
-                    peaks.append(i / prosody.fps)
-                    last = i
-            return peaks
-    accents: list[float] = []
-    segs = V.segments(timeline)
-    for sentence in timeline.sentences:
-        stressed = [s for s in segs if s.cls == V.VOWEL and s.stress == 1
-                    and sentence.start <= s.mid < sentence.end]
-        if stressed:
-            accents.append(stressed[0].mid)
-            longest = max(stressed, key=lambda s: s.duration)
-            if longest is not stressed[0]:
-                accents.append(longest.mid)
-    return sorted(accents)
-
-
-def accent_curve(times: np.ndarray, accents: list[float]) -> np.ndarray:
-    """[T] 0..1 bumps: 80 ms rise before each accent, 300 ms decay after."""
-    out = np.zeros(len(times))
-    for a in accents:
-        rise = _smoothstep((times - (a - 0.08)) / 0.08)
-        fall = np.exp(-np.clip(times - a, 0.0, None) / 0.3)
-        out = np.maximum(out, np.where(times <= a, rise, fall))
-    return out
-
-
 def head_curve(times: np.ndarray, accents: np.ndarray, emotions: np.ndarray,
                rng: np.random.Generator) -> np.ndarray:
     """[T, 3] yaw, pitch, roll in radians."""
@@ -188,7 +136,7 @@ def brow_gains(emotions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return inner, outer
 
 
-def life_channels(times: np.ndarray, fps: float, timeline: Timeline, prosody: Prosody | None,
+def life_channels(times: np.ndarray, fps: float, timeline: Timeline, cues: Cues,
                   emotions: np.ndarray, seed: int, head_motion: bool) -> tuple[np.ndarray, np.ndarray,
                                                                                 np.ndarray, np.ndarray | None]:
     """(blink [T], gaze [T, 2], brow raise [T, 2] inner/outer, head [T, 3] or None)."""
@@ -200,7 +148,7 @@ def life_channels(times: np.ndarray, fps: float, timeline: Timeline, prosody: Pr
     spread = 1.0 + 0.5 * mean_e[_E["afraid"]] - 0.4 * mean_e[_E["calm"]]
     down = 0.08 * (mean_e[_E["sad"]] + mean_e[_E["melancholic"]])
     gaze = gaze_curve(times, r["gaze"], spread=spread, down_bias=down)
-    accents = accent_curve(times, accent_times(timeline, prosody))
+    accents = cues.accent
     inner, outer = brow_gains(emotions)
     brows = np.stack([BROW_RAISE[0] * accents * inner, BROW_RAISE[1] * accents * outer], axis=1)
     head = head_curve(times, accents, emotions, r["head"]) if head_motion else None
