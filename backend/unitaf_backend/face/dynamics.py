@@ -49,7 +49,8 @@ for _k, _name in enumerate(EMOTIONS):
         _GESTURE_POSES[_k, CHANNEL_INDEX[_ch]] = _v
 
 
-def _frames(cues: Cues, seconds: float) -> int:
+def frames(cues: Cues, seconds: float) -> int:
+    """How many frames of the cues' clock make ``seconds``."""
     fps = 1.0 / float(cues.times[1] - cues.times[0]) if len(cues.times) > 1 else 30.0
     return max(1, round(seconds * fps))
 
@@ -57,7 +58,7 @@ def _frames(cues: Cues, seconds: float) -> int:
 def swell(cues: Cues) -> np.ndarray:
     """[T] 0..1: how much the voice is pushing right now (accents, stress, loudness), eased."""
     push = cues.accent + STRESS_SHARE * cues.stress
-    return smooth(np.clip(push * (0.4 + cues.loudness), 0.0, 1.0), _frames(cues, SMOOTH_S))
+    return smooth(np.clip(push * (0.4 + cues.loudness), 0.0, 1.0), frames(cues, SMOOTH_S))
 
 
 def gain(cues: Cues) -> np.ndarray:
@@ -76,4 +77,4 @@ def gestures(emotions: np.ndarray, cues: Cues) -> np.ndarray:
             continue
         cue = getattr(cues, GESTURES[name][0]) * cues.speaking
         out += (weight * cue)[:, None] * _GESTURE_POSES[k][None, :]
-    return smooth(out, _frames(cues, 0.5 * SMOOTH_S))
+    return smooth(out, frames(cues, 0.5 * SMOOTH_S))

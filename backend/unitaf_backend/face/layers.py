@@ -1,8 +1,11 @@
 """Expression and life on top of mouth motion: the last face stage before FaceAnimation.
 
 ``add_expression_and_life`` works on mouth weights from any source (rules, neural, audio): it reads what
-the mouth is doing from the weights themselves (see expression.articulation_demands), adds the emotion's
-pose (expression.py) and the blinks, gaze, brows and optional head motion (life.py), and clips to [0, 1].
+the mouth is doing from the weights themselves (see expression.articulation_demands), seals the lips on
+a TTS timeline's bilabials (seals.py), lets the emotion
+and the vocal effort shape the articulation (mouth_emotion.py: jaw range, lip shapes, seals kept), adds
+the emotion's moving expression (expression.py, dynamics.py) and the blinks, gaze, brows and optional
+head motion (life.py), and clips to [0, 1].
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from ..errors import BadInput
 from ..speech.timeline import Timeline
 from ..speech.types import Prosody
 from . import cues as prosodic_cues
-from . import expression, life
+from . import expression, life, mouth_emotion, seals
 from .frames import check_fps
 
 
@@ -38,6 +41,7 @@ def add_expression_and_life(
     times = np.arange(len(mouth), dtype=np.float64) / fps
     emotions = expression.emotion_curve(timeline, times)
     cues = prosodic_cues.compute(timeline, times, prosody)
+    mouth = mouth_emotion.emotional_mouth(seals.seal_bilabials(mouth, timeline, fps), emotions, cues)
     weights = mouth + expression.expression_pose(emotions, mouth, cues)
     blink, gaze, brows, head = life.life_channels(times, fps, timeline, cues, emotions, seed, head_motion)
     life.apply_life(weights, blink, gaze, brows)
