@@ -26,11 +26,12 @@ def add_expression_and_life(
     fps: float,
     prosody: Prosody | None = None,
     seed: int = 0,
-    head_motion: bool = False,
+    head_motion: bool = True,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """(weights float32 [T, 52] in [0, 1], head float32 [T, 3] yaw/pitch/roll radians or None).
 
     The emotion comes from each sentence of the timeline; the same seed always gives the same result.
+    Head motion is on unless turned off: a low level (a few degrees) that follows the prosody and emotion.
     """
     fps = check_fps(fps)
     mouth = np.asarray(mouth, dtype=np.float64)
