@@ -40,11 +40,13 @@ def recording_prosody(audio: np.ndarray, sample_rate: int) -> Prosody:
 
 def animate_recording(req: AnimateRequest, progress: Progress | None = None,
                       cancel: CancelCheck | None = None) -> FaceAnimation:
+    from .. import prosody_emotion
     from ..face import layers
     from .encoder import shared_encoder
 
     audio = check_audio(req.audio, req.sample_rate)
-    emotion = parse_emotion(req.emotion)
+    auto = prosody_emotion.is_auto(req.emotion)      # heard from the recording, per sentence
+    emotion = parse_emotion("neutral" if auto else req.emotion)
     transcript = (req.transcript or "").strip() or None
     if transcript is not None and len(transcript) > MAX_TRANSCRIPT_CHARS:
         raise BadInput(f"the transcript is too long ({len(transcript)} characters; at most {MAX_TRANSCRIPT_CHARS})")
@@ -64,6 +66,9 @@ def animate_recording(req: AnimateRequest, progress: Progress | None = None,
     else:
         timeline = align.energy_timeline(audio, req.sample_rate, emotion)
     prosody = recording_prosody(audio, req.sample_rate)
+    if auto:
+        timeline = prosody_emotion.hear_sentences(audio, req.sample_rate, timeline)
+        emotion = prosody_emotion.mean_emotion(timeline)
 
     _step(progress, cancel, 0.6, "face")
     if mode == "neural":
@@ -87,5 +92,6 @@ def animate_recording(req: AnimateRequest, progress: Progress | None = None,
         fps=float(req.fps), weights=np.asarray(weights, dtype=np.float32), timeline=timeline,
         audio=audio, sample_rate=int(req.sample_rate), head=head,
         meta={"mode": mode, "emotion": req.emotion, "seed": req.seed,
-              "timeline": "aligned transcript" if transcript is not None else "energy (no transcript)"},
+              "timeline": "aligned transcript" if transcript is not None else "energy (no transcript)",
+              **({"emotion_heard": timeline.meta["emotion_heard"]} if auto else {})},
     )

@@ -7,6 +7,7 @@ energy when there is no transcript), OUT/animation.npz and OUT/animation.csv (Li
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -14,7 +15,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("audio", type=Path, help="the recording: a WAV file (any sample rate, mono or stereo)")
     p.add_argument("--transcript", default=None, help="what is said in the recording (improves the timeline)")
     p.add_argument("--transcript-file", type=Path, help="read the transcript from this UTF-8 file instead")
-    p.add_argument("--emotion", default="neutral", help="NAME[:INTENSITY], e.g. happy:0.8, or a mix a:0.5+b:0.3")
+    p.add_argument("--emotion", default="neutral", help="NAME[:INTENSITY], e.g. happy:0.8, or a mix a:0.5+b:0.3; "
+                   "auto: heard from the recording's prosody, per sentence (see docs/emotion.md)")
     p.add_argument("--fps", type=float, default=30.0, help="frames per second of the animation (default 30)")
     p.add_argument("--mode", default="auto", choices=("auto", "neural", "rules"),
                    help="neural: the A2F model on the audio encoder (default when trained weights are "
@@ -30,8 +32,10 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import BadInput
     from ..output import write_outputs
     from ..pipeline import AnimateRequest, animate
+    from ..prosody_emotion import is_auto
 
-    parse_emotion(args.emotion)          # bad input fails before any model loads
+    if not is_auto(args.emotion):
+        parse_emotion(args.emotion)      # bad input fails before any model loads
     transcript = args.transcript
     if args.transcript_file is not None:
         try:
@@ -41,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
     audio, rate = read_wav(args.audio)
     anim = animate(AnimateRequest(audio=audio, sample_rate=rate, transcript=transcript, emotion=args.emotion,
                                   fps=args.fps, mode=args.mode, seed=args.seed, head_motion=args.head_motion))
+    for heard in anim.meta.get("emotion_heard", []):
+        print(f"emotion heard {heard['start']:.2f}-{heard['end']:.2f} s: {heard['label']} "
+              f"({heard['confidence']:.2f}){'; ' + heard['note'] if 'note' in heard else ''}", file=sys.stderr)
     for path in write_outputs(anim, args.out, include_audio=False):
         print(path)
     return 0

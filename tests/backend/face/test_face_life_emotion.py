@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 from face_timelines import timeline
-from unitaf_backend.channels import CHANNEL_INDEX as C
 from unitaf_backend.emotion import EMOTIONS, emotion_vector
 from unitaf_backend.face import cues as prosodic_cues
 from unitaf_backend.face import expression, life
@@ -25,7 +24,7 @@ def life_of(emotion, seed, spec=LONG):
 def blinks_and_length(emotion):
     count, closed_s = 0, []
     for seed in range(4):
-        tl, (blink, _, _, _) = life_of(emotion, seed)
+        _, (blink, _, _, _) = life_of(emotion, seed)
         closed = blink > 0.5
         edges = np.flatnonzero(np.diff(np.concatenate([[0], closed.astype(int), [0]])))
         count += len(edges) // 2
