@@ -57,16 +57,26 @@ DECIMETRE = 0.1
 # shoulders start just below it (about 6 cm under the chin).
 NECK_CUT_Y = 5.85
 # Parts, in the order their vertices are stored.
-PARTS = ("skin", "tongue", "teeth_upper", "teeth_lower", "eyeball_left", "eyeball_right")
+PARTS = ("skin", "tongue", "teeth_upper", "teeth_lower", "eyeball_left", "eyeball_right", "lashes", "brows")
+# hm08's helper eyelashes (upper and lower, both eyes): Face Units moves them with the lids.
+LASH_GROUPS = ("helper-l-eyelashes-1", "helper-l-eyelashes-2", "helper-r-eyelashes-1", "helper-r-eyelashes-2")
+# Brows (hm08 has none): a ribbon laid on the skin over an arch above each eye, in eye radii from the eye
+# centre (u outward, h up), lifted off the skin; its points take the offsets of the skin under them, so
+# the brows follow every brow and eye key.
+BROW_U = (-1.1, 1.45)             # inner head .. outer tail
+BROW_MIDDLE = (1.15, 0.3, -0.2)   # middle line: 1.15 above the centre, + 0.3 x arch, - 0.2 x along
+BROW_HALF = (0.32, -0.18)         # half height: 0.32 at the head, thinning by 0.18 to the tail
+BROW_LIFT_DM = 0.008              # 0.8 mm off the skin
+BROW_SEGMENTS = 14
 HM08_GROUP_OF_PART = {
     "tongue": "helper-tongue",
     "teeth_upper": "helper-upper-teeth",
     "teeth_lower": "helper-lower-teeth",
 }
-MATERIALS = ("skin", "tongue", "teeth", "eye")
+MATERIALS = ("skin", "tongue", "teeth", "eye", "hair")
 MATERIAL_OF_PART = {
     "skin": "skin", "tongue": "tongue", "teeth_upper": "teeth", "teeth_lower": "teeth",
-    "eyeball_left": "eye", "eyeball_right": "eye",
+    "eyeball_left": "eye", "eyeball_right": "eye", "lashes": "hair", "brows": "hair",
 }
 # Eyeball tessellation: 32 meridians and these polar angles (degrees from the gaze axis), denser over
 # the iris and pupil so their circles stay round.
@@ -329,6 +339,25 @@ def build_arrays(data_dir: Path) -> dict[str, np.ndarray]:
     mirror = np.concatenate([mirror, np.arange(base_r, base_r + eye_count), np.arange(base_l, base_l + eye_count)])
     source_index = np.concatenate([source_index, np.full(2 * eye_count, -1)])
 
+    # 2b. lashes: hm08's helper lashes, after the eyeballs so the other parts keep their indices
+    lash_rows = np.flatnonzero(np.array([g in LASH_GROUPS for g in obj.face_groups]))
+    lash_src = np.unique(obj.faces[lash_rows])
+    base_lash = len(vertices)
+    new_index[lash_src] = base_lash + np.arange(len(lash_src))
+    if (new_index[mirror_src[lash_src]] < 0).any():
+        raise BuildError("the lashes are not left/right symmetric")
+    lash_uv = np.unique(obj.face_uvs[lash_rows])
+    new_uv[lash_uv] = len(uvs) + np.arange(len(lash_uv))
+    vertices = np.concatenate([vertices, obj.vertices[lash_src]])
+    faces = np.concatenate([faces, new_index[obj.faces[lash_rows]]])
+    uvs = np.concatenate([uvs, obj.uvs[lash_uv]])
+    face_uvs = np.concatenate([face_uvs, new_uv[obj.face_uvs[lash_rows]]])
+    lash_part = PARTS.index("lashes")
+    face_part = np.concatenate([face_part, np.full(len(lash_rows), lash_part)])
+    vertex_part = np.concatenate([vertex_part, np.full(len(lash_src), lash_part)])
+    mirror = np.concatenate([mirror, new_index[mirror_src[lash_src]]])
+    source_index = np.concatenate([source_index, lash_src])
+
     # 3. offsets, dense in hm08 units first
     n = len(vertices)
     dense = np.zeros((len(ARKIT_CHANNELS), n, 3), dtype=np.float64)
@@ -367,6 +396,11 @@ def build_arrays(data_dir: Path) -> dict[str, np.ndarray]:
         twin = ARKIT_CHANNELS.index(mirror_name(name))
         symmetric[k] = 0.5 * (dense[k] + dense[twin][mirror] * flip)
     dense = symmetric
+
+    # 3b. brows: a shell over the brow arches of the skin, copying the skin's offsets
+    (vertices, faces, uvs, face_uvs, face_part, vertex_part, mirror, source_index, dense) = add_brows(
+        vertices, faces, uvs, face_uvs, face_part, vertex_part, mirror, source_index, dense, centre_l, radius)
+    n = len(vertices)
 
     # a flat neck cut: the open rim at the bottom of the neck goes down onto the cut plane
     rim = boundary_vertices(faces[face_part == 0])
@@ -423,6 +457,58 @@ def build_arrays(data_dir: Path) -> dict[str, np.ndarray]:
     }
     arrays.update(landmarks(arrays))
     return arrays
+
+
+def brow_ribbon(centre_l: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """(u, h) [BROW_SEGMENTS + 1, 3] of the left brow's ribbon (rows: bottom, middle, top), eye radii."""
+    t = np.linspace(0.0, 1.0, BROW_SEGMENTS + 1)
+    u = BROW_U[0] + (BROW_U[1] - BROW_U[0]) * t
+    middle = BROW_MIDDLE[0] + BROW_MIDDLE[1] * np.sin(np.pi * np.clip(1.15 * t, 0.0, 1.0)) + BROW_MIDDLE[2] * t
+    half = BROW_HALF[0] + BROW_HALF[1] * t
+    h = np.stack([middle - half, middle, middle + half], axis=1)
+    return np.repeat(u[:, None], 3, axis=1), h
+
+
+def add_brows(vertices, faces, uvs, face_uvs, face_part, vertex_part, mirror, source_index, dense,
+              centre_l, radius):
+    """Append a ribbon for each brow laid on the skin: its points and their offsets are interpolated
+    linearly from the skin under them (over the front skin's triangulation seen from the front), lifted
+    BROW_LIFT_DM forward; the right brow is the left one's exact mirror image."""
+    from scipy.interpolate import LinearNDInterpolator
+
+    ex, ey, ez = centre_l
+    skin = np.flatnonzero((vertex_part == 0) & (vertices[:, 2] > ez) & (vertices[:, 0] > 0.0)
+                          & (np.abs(vertices[:, 1] - ey) < 4.0 * radius))
+    u, h = brow_ribbon(centre_l, radius)
+    xy = np.stack([ex + u.ravel() * radius, ey + h.ravel() * radius], axis=1)
+    values = np.concatenate([vertices[skin, 2:3], dense[:, skin].transpose(1, 0, 2).reshape(len(skin), -1)], axis=1)
+    got = LinearNDInterpolator(vertices[skin, :2], values)(xy)
+    if np.isnan(got).any():
+        raise BuildError("a brow point falls outside the skin")
+    left = np.concatenate([xy, got[:, :1] + BROW_LIFT_DM], axis=1)
+    left_offsets = got[:, 1:].reshape(len(xy), len(ARKIT_CHANNELS), 3).transpose(1, 0, 2)
+    flip = np.array([-1.0, 1.0, 1.0])
+    twins = [ARKIT_CHANNELS.index(mirror_name(name)) for name in ARKIT_CHANNELS]
+    right = left * flip
+    right_offsets = left_offsets[twins] * flip
+    count = len(xy)
+    base_l, base_r = len(vertices), len(vertices) + count
+    grid = np.arange(count).reshape(BROW_SEGMENTS + 1, 3)
+    quads = np.array([[grid[i, j], grid[i + 1, j], grid[i + 1, j + 1], grid[i, j + 1]]
+                      for i in range(BROW_SEGMENTS) for j in range(2)])
+    right_quads = quads[:, ::-1]                        # mirroring flips the winding
+    uv_base = len(uvs)
+    ribbon_uv = np.stack([u.ravel() / (BROW_U[1] - BROW_U[0]), np.tile([0.0, 0.5, 1.0], BROW_SEGMENTS + 1)], axis=1)
+    brow_part = PARTS.index("brows")
+    return (np.concatenate([vertices, left, right]),
+            np.concatenate([faces, quads + base_l, right_quads + base_r]),
+            np.concatenate([uvs, ribbon_uv]),
+            np.concatenate([face_uvs, quads + uv_base, right_quads + uv_base]),
+            np.concatenate([face_part, np.full(2 * len(quads), brow_part)]),
+            np.concatenate([vertex_part, np.full(2 * count, brow_part)]),
+            np.concatenate([mirror, np.arange(base_r, base_r + count), np.arange(base_l, base_l + count)]),
+            np.concatenate([source_index, np.full(2 * count, -1)]),
+            np.concatenate([dense, left_offsets, right_offsets], axis=1))
 
 
 def mirror_name(channel: str) -> str:

@@ -60,7 +60,7 @@ def test_mesh_data_matches_the_file():
         rows = npz["offset_key"] == k
         np.testing.assert_array_equal(data.key_coordinates(k)[npz["offset_vertex"][rows]],
                                       npz["basis"][npz["offset_vertex"][rows]] + npz["offset_delta"][rows])
-    assert data.materials == ("skin", "tongue", "teeth", "eye")
+    assert data.materials == ("skin", "tongue", "teeth", "eye", "hair")
     assert set(data.vertex_weights) == {"lips", "mouth_inside"}
     assert data.eye_centres.shape == (2, 3) and data.eye_centres[0, 0] > 0 and 0.01 < data.eye_radius < 0.02
     for weights in data.vertex_weights.values():

@@ -72,7 +72,7 @@ def test_head_in_blender(which):
     assert facts["names"] == ["Basis", *ARKIT_CHANNELS]
     assert facts["values"] == [0.0] * 53          # 5.0 would start new keys at 1.0
     assert facts["vertices"] == ref.vertex_count and facts["polygons"] == len(ref.faces)
-    assert len(facts["materials"]) == 4 and facts["uv_layers"] == 1
+    assert len(facts["materials"]) == 5 and facts["uv_layers"] == 1
     assert facts["attributes"] == ["unitaf_lips", "unitaf_mouth_inside", "unitaf_rest"]
     assert facts["location"] == [1.0, 2.0, 3.0]
     assert facts["names_of_heads"][0] != facts["names_of_heads"][1]

@@ -28,6 +28,7 @@ MOUTH_INSIDE_COLOUR = (0.07, 0.012, 0.014, 1.0)
 BROWS_COLOUR = (0.025, 0.014, 0.008, 1.0)
 TEETH_COLOUR = (0.75, 0.70, 0.60, 1.0)
 TONGUE_COLOUR = (0.28, 0.06, 0.06, 1.0)
+HAIR_COLOUR = (0.045, 0.03, 0.022, 1.0)
 SCLERA_COLOUR = (0.80, 0.77, 0.73, 1.0)
 IRIS_OUTER_COLOUR = (0.035, 0.018, 0.008, 1.0)
 IRIS_INNER_COLOUR = (0.16, 0.08, 0.025, 1.0)
@@ -124,6 +125,9 @@ def _make_material(kind: str, data: HeadMeshData) -> Any:
         _set_inputs(bsdf, {"Base Color": TEETH_COLOUR, "Roughness": 0.25, "Subsurface Weight": 0.1,
                            "Subsurface Radius": (0.9, 0.7, 0.5), "Subsurface Scale": 0.002})
         material.diffuse_color = TEETH_COLOUR
+    elif kind == "hair":          # brows and lashes: dark, a little sheen, no subsurface
+        _set_inputs(bsdf, {"Base Color": HAIR_COLOUR, "Roughness": 0.8})
+        material.diffuse_color = HAIR_COLOUR
     elif kind == "tongue":
         _set_inputs(bsdf, {"Base Color": TONGUE_COLOUR, "Roughness": 0.35, "Subsurface Weight": 0.2,
                            "Subsurface Radius": (1.0, 0.3, 0.2), "Subsurface Scale": 0.003})

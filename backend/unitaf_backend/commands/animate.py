@@ -11,6 +11,7 @@ unless --force.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from .many import read_text
@@ -25,7 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="a text file naming one recording per line (relative to the file's folder)")
     p.add_argument("--transcript", default=None, help="what is said in the recording (improves the timeline)")
     p.add_argument("--transcript-file", type=Path, help="read the transcript from this UTF-8 file instead")
-    p.add_argument("--emotion", default="neutral", help="NAME[:INTENSITY], e.g. happy:0.8, or a mix a:0.5+b:0.3")
+    p.add_argument("--emotion", default="neutral", help="NAME[:INTENSITY], e.g. happy:0.8, or a mix a:0.5+b:0.3; "
+                   "auto: heard from the recording's prosody, per sentence (see docs/emotion.md)")
     p.add_argument("--fps", type=float, default=30.0, help="frames per second of the animation (default 30)")
     p.add_argument("--mode", default="auto", choices=("auto", "neural", "rules"),
                    help="neural: the A2F model on the audio encoder (default when trained weights are "
@@ -68,9 +70,11 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import BadInput
     from ..output import write_output_folder, write_outputs
     from ..pipeline import AnimateRequest, animate
+    from ..prosody_emotion import is_auto
     from .many import run_many
 
-    parse_emotion(args.emotion)          # bad input fails before any model loads
+    if not is_auto(args.emotion):
+        parse_emotion(args.emotion)      # bad input fails before any model loads
     if not args.audio and args.list_file is None:
         raise BadInput("give a recording (WAV), several, a folder of them, or --list FILE")
     transcript = args.transcript
@@ -84,7 +88,11 @@ def run(args: argparse.Namespace) -> int:
     many = len(args.audio) != 1 or args.list_file is not None or args.audio[0].is_dir()
     if not many:
         audio, rate = read_wav(args.audio[0])
-        for path in write_outputs(animate(request(audio, rate, transcript)), args.out, include_audio=False):
+        anim = animate(request(audio, rate, transcript))
+        for heard in anim.meta.get("emotion_heard", []):
+            print(f"emotion heard {heard['start']:.2f}-{heard['end']:.2f} s: {heard['label']} "
+                  f"({heard['confidence']:.2f}){'; ' + heard['note'] if 'note' in heard else ''}", file=sys.stderr)
+        for path in write_outputs(anim, args.out, include_audio=False):
             print(path)
         return 0
     if transcript is not None:

@@ -1,9 +1,11 @@
-"""Expression layer: the emotion vector on the upper face and the mouth corners.
+"""Expression layer: the emotion vector on the upper face and the mouth corners, moving with the voice.
 
 Each emotion has a pose (``EXPRESSIONS``: ARKit channel -> weight at intensity 1). The pose of a frame is
 the sum of the poses weighted by that frame's emotion vector, so intensity scales it and mixes add up.
 Every sentence carries its own emotion; the per-frame emotion is a step per sentence, smoothed over
-``CROSSFADE_S`` so the face changes gently at sentence joins.
+``CROSSFADE_S`` so the face changes gently at sentence joins. Given the voice's cues (cues.py), the pose
+is not held: dynamics.py sets how much of it shows at each frame (onset, swells, pauses, decay) and adds
+each emotion's gestures timed to the prosody.
 
 The expression never fights articulation:
 
@@ -24,6 +26,8 @@ import numpy as np
 from ..channels import CHANNEL_INDEX
 from ..emotion import EMOTIONS
 from ..speech.timeline import Timeline
+from . import dynamics
+from .cues import Cues
 
 CROSSFADE_S = 0.4
 
@@ -125,9 +129,14 @@ _RAISERS = [CHANNEL_INDEX[n] for side in ("Left", "Right") for n in ("mouthUpper
 _PRESSES = [CHANNEL_INDEX["mouthPressLeft"], CHANNEL_INDEX["mouthPressRight"]]
 
 
-def expression_pose(emotions: np.ndarray, mouth: np.ndarray) -> np.ndarray:
-    """The expression's weights [T, 52] for per-frame emotions [T, 8], yielding to the mouth's demands."""
-    pose = emotions @ _POSES
+def expression_pose(emotions: np.ndarray, mouth: np.ndarray, cues: Cues | None = None) -> np.ndarray:
+    """The expression's weights [T, 52] for per-frame emotions [T, 8], yielding to the mouth's demands.
+
+    Without cues the pose is held at full strength; with them it moves with the voice (dynamics.py)."""
+    if cues is None:
+        pose = emotions @ _POSES
+    else:
+        pose = (emotions * dynamics.gain(cues)[:, None]) @ _POSES + dynamics.gestures(emotions, cues)
     closure, rounding, tuck, openness = articulation_demands(mouth)
     pose[:, _PULLS] *= (1.0 - 0.7 * rounding)[:, None]
     pose[:, _RAISERS] *= ((1.0 - closure) * (1.0 - tuck))[:, None]

@@ -8,22 +8,29 @@ part, so the same seed gives the same face and turning head motion on or off lea
   (a faster close, a slower open), and its peak is put on a frame so every blink fully closes at any fps.
 * Gaze: holds of 0.4-2.5 s, each either back at the listener (centre) or a small glance aside, joined
   by 40 ms saccades; drives the eyeLook channels (both eyes together).
-* Brows: a raise on each pitch accent. With prosody, accents are f0 peaks at least ACCENT_SEMITONES above
-  the clip's median; without it, the first and the longest stressed vowel of each sentence.
-* Head (optional): slow drifts (a few sines of seed-drawn frequency and phase) plus a small nod on
-  each accent; [T, 3] yaw, pitch, roll in radians (yaw to the character's left, pitch down, roll to the
-  character's left are positive).
+* Brows: a raise on each pitch accent (cues.py finds the accents: f0 peaks well above the clip's median,
+  or without prosody the first and the longest stressed vowel of each sentence).
+* Head (on unless turned off): slow drifts (a few sines of seed-drawn frequency and phase), a small nod
+  on each accent and a smaller one on each stressed vowel, and the emotion's posture (pitch, tilt, turn)
+  that swells with the expression; [T, 3] yaw, pitch, roll in radians (yaw to the character's left,
+  pitch down, roll to the character's left are positive).
+
+How each emotion changes blinks, gaze and head is one table, ``MANNERS`` (documented in docs/emotion.md);
+a mix of emotions mixes the entries linearly.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from ..channels import CHANNEL_INDEX
 from ..emotion import EMOTIONS
 from ..speech.timeline import Timeline
-from ..speech.types import Prosody
 from . import visemes as V
+from .cues import Cues, accent_curve, accent_times  # noqa: F401  (accent_times: part of this layer's API)
+from .dynamics import gain
 
 BLINK_MEAN_S = 3.2
 BLINK_MIN_GAP_S = 1.0
@@ -31,11 +38,59 @@ BLINK_AT_BOUNDARY_P = 0.6
 BOUNDARY_PAUSE_S = 0.25
 GAZE_AMPLITUDE = (0.22, 0.12)     # eyeLook weight of a glance: horizontal, vertical
 SACCADE_S = 0.04
-ACCENT_SEMITONES = 2.0
-ACCENT_MIN_GAP_S = 0.3
 BROW_RAISE = (0.22, 0.16)         # browInnerUp, browOuterUp per accent at neutral
 HEAD_DRIFT_RAD = (0.035, 0.025, 0.015)
 HEAD_NOD_RAD = 0.03
+STRESS_NOD_SHARE = 0.5            # a stressed vowel nods this much of what an accent does
+
+
+@dataclass(frozen=True)
+class Manner:
+    """How an emotion blinks, looks and holds its head; neutral is the default of every field."""
+
+    blink_rate: float = 1.0       # x the neutral blink frequency
+    blink_length: float = 1.0     # x the neutral blink duration (100-150 ms)
+    gaze_away: float = 0.5        # share of gaze holds spent glancing aside rather than at the listener
+    gaze_spread: float = 1.0      # x the size of a glance
+    gaze_down: float = 0.0        # eyeLook units, positive down
+    gaze_hold: float = 1.0        # x the hold durations (0.4-2.5 s); small = darting
+    head_pitch: float = 0.0       # posture, radians, positive down
+    head_roll: float = 0.0        # tilt, radians, positive to the character's left
+    head_yaw: float = 0.0         # turn, radians, positive to the character's left
+    head_drift: float = 1.0       # x the slow drift
+    head_nod: float = 1.0         # x the nods on accents and stresses
+
+
+MANNERS: dict[str, Manner] = {
+    "happy": Manner(blink_rate=1.1, gaze_away=0.4, head_pitch=-0.01, head_roll=0.035, head_drift=1.2,
+                    head_nod=1.2),
+    "angry": Manner(blink_rate=0.7, blink_length=0.9, gaze_away=0.2, gaze_spread=0.7, gaze_hold=1.5,
+                    head_pitch=0.04, head_drift=0.7, head_nod=1.6),
+    "sad": Manner(blink_rate=0.8, blink_length=1.4, gaze_away=0.75, gaze_spread=0.8, gaze_down=0.12,
+                  gaze_hold=1.6, head_pitch=0.08, head_roll=0.04, head_drift=0.6, head_nod=0.5),
+    "afraid": Manner(blink_rate=1.6, blink_length=0.8, gaze_away=0.7, gaze_spread=1.6, gaze_hold=0.3,
+                     head_pitch=-0.03, head_yaw=0.02, head_drift=1.3, head_nod=0.8),
+    "disgusted": Manner(gaze_away=0.65, gaze_down=0.03, head_pitch=-0.02, head_roll=-0.02, head_yaw=0.05,
+                        head_drift=0.8),
+    "melancholic": Manner(blink_rate=0.8, blink_length=1.4, gaze_away=0.7, gaze_spread=0.7, gaze_down=0.1,
+                          gaze_hold=1.8, head_pitch=0.06, head_roll=0.05, head_drift=0.5, head_nod=0.5),
+    "surprised": Manner(blink_rate=0.6, blink_length=0.9, gaze_away=0.3, gaze_spread=1.1, gaze_down=-0.04,
+                        head_pitch=-0.05, head_nod=0.6),
+    "calm": Manner(blink_rate=0.7, blink_length=1.6, gaze_away=0.4, gaze_spread=0.6, gaze_down=0.02,
+                   gaze_hold=1.8, head_pitch=0.01, head_roll=0.02, head_drift=0.6, head_nod=0.6),
+}
+assert set(MANNERS) == set(EMOTIONS)
+_FIELDS = [f.name for f in fields(Manner)]
+_NEUTRAL = np.array([getattr(Manner(), n) for n in _FIELDS])
+_DELTAS = np.array([[getattr(MANNERS[e], n) for n in _FIELDS] for e in EMOTIONS]) - _NEUTRAL[None, :]
+
+
+def manner(emotion: np.ndarray) -> Manner:
+    """The manner of an 8-d emotion vector: neutral plus each emotion's change times its intensity."""
+    values = _NEUTRAL + np.asarray(emotion, dtype=np.float64) @ _DELTAS
+    scales = ("blink_rate", "blink_length", "gaze_spread", "gaze_hold", "head_drift", "head_nod")
+    return Manner(**{n: (max(0.1, float(v)) if n in scales else float(v)) for n, v in zip(_FIELDS, values)})
+
 
 _E = {name: k for k, name in enumerate(EMOTIONS)}
 
@@ -76,12 +131,13 @@ def blink_times(duration: float, timeline: Timeline, rng: np.random.Generator, r
     return chosen
 
 
-def blink_curve(times: np.ndarray, fps: float, peaks: list[float], rng: np.random.Generator) -> np.ndarray:
+def blink_curve(times: np.ndarray, fps: float, peaks: list[float], rng: np.random.Generator,
+                length_scale: float = 1.0) -> np.ndarray:
     """[T] eyelid closure 0..1 from the blink peak times."""
     out = np.zeros(len(times))
     for peak in peaks:
         peak = round(peak * fps) / fps          # on a frame, so the lids close fully at any fps
-        length = float(rng.uniform(0.10, 0.15))
+        length = float(rng.uniform(0.10, 0.15)) * length_scale
         close, open_ = 0.4 * length, 0.6 * length
         rise = _smoothstep((times - (peak - close)) / close)
         fall = _smoothstep(((peak + open_) - times) / open_)
@@ -90,7 +146,7 @@ def blink_curve(times: np.ndarray, fps: float, peaks: list[float], rng: np.rando
 
 
 def gaze_curve(times: np.ndarray, rng: np.random.Generator, spread: float = 1.0,
-               down_bias: float = 0.0) -> np.ndarray:
+               down_bias: float = 0.0, away: float = 0.5, hold_scale: float = 1.0) -> np.ndarray:
     """[T, 2] gaze (horizontal +left/-right, vertical +up/-down) in eyeLook units."""
     out = np.zeros((len(times), 2))
     if len(times) == 0:
@@ -98,8 +154,8 @@ def gaze_curve(times: np.ndarray, rng: np.random.Generator, spread: float = 1.0,
     t, current = 0.0, np.zeros(2)
     end = float(times[-1])
     while t <= end:
-        hold = float(rng.uniform(0.4, 2.5))
-        if rng.random() < 0.5:
+        hold = float(rng.uniform(0.4, 2.5)) * hold_scale
+        if rng.random() >= away:
             target = rng.normal(0.0, 0.02, size=2)            # back at the listener
         else:
             target = np.array([rng.uniform(-1, 1) * GAZE_AMPLITUDE[0], rng.uniform(-1, 1) * GAZE_AMPLITUDE[1]])
@@ -111,70 +167,19 @@ def gaze_curve(times: np.ndarray, rng: np.random.Generator, spread: float = 1.0,
     return out
 
 
-def _gap_frames(gap_s: float, fps: float) -> int:
-    return max(1, round(gap_s * fps))
-
-
-def accent_times(timeline: Timeline, prosody: Prosody | None) -> list[float]:
-    """Times of pitch accents: f0 peaks with prosody, stressed vowels without it."""
-    if prosody is not None and len(prosody.f0) > 4 and prosody.fps > 0:
-        f0 = np.asarray(prosody.f0, dtype=np.float64)
-        voiced = f0 > 0
-        if voiced.sum() > 4:
-            semis = np.zeros_like(f0)
-            semis[voiced] = 12.0 * np.log2(f0[voiced] / np.median(f0[voiced]))
-            k = max(1, round(0.05 * prosody.fps))
-            smooth = np.convolve(semis, np.ones(2 * k + 1) / (2 * k + 1), mode="same")
-            high = voiced & (smooth >= ACCENT_SEMITONES)
-            # one accent per stretch of high pitch, at the middle of its top
-            edges = np.flatnonzero(np.diff(np.concatenate([[0], high.astype(np.int8), [0]])))
-            gap = _gap_frames(ACCENT_MIN_GAP_S, prosody.fps)
-            peaks: list[float] = []
-            last = -gap
-            for a, b in zip(edges[::2], edges[1::2], strict=True):
-                top = a + np.flatnonzero(smooth[a:b] >= smooth[a:b].max() - 1e-6)
-                i = int(top[len(top) // 2])
-                if i - last >= gap:
-                    peaks.append(i / prosody.fps)
-                    last = i
-            return peaks
-    accents: list[float] = []
-    segs = V.segments(timeline)
-    for sentence in timeline.sentences:
-        stressed = [s for s in segs if s.cls == V.VOWEL and s.stress == 1
-                    and sentence.start <= s.mid < sentence.end]
-        if stressed:
-            accents.append(stressed[0].mid)
-            longest = max(stressed, key=lambda s: s.duration)
-            if longest is not stressed[0]:
-                accents.append(longest.mid)
-    return sorted(accents)
-
-
-def accent_curve(times: np.ndarray, accents: list[float]) -> np.ndarray:
-    """[T] 0..1 bumps: 80 ms rise before each accent, 300 ms decay after."""
-    out = np.zeros(len(times))
-    for a in accents:
-        rise = _smoothstep((times - (a - 0.08)) / 0.08)
-        fall = np.exp(-np.clip(times - a, 0.0, None) / 0.3)
-        out = np.maximum(out, np.where(times <= a, rise, fall))
-    return out
-
-
-def head_curve(times: np.ndarray, accents: np.ndarray, emotions: np.ndarray,
-               rng: np.random.Generator) -> np.ndarray:
+def head_curve(times: np.ndarray, cues: Cues, emotions: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """[T, 3] yaw, pitch, roll in radians."""
+    m = manner(emotions.mean(axis=0) if len(emotions) else np.zeros(len(EMOTIONS)))
     out = np.zeros((len(times), 3))
     for axis, amplitude in enumerate(HEAD_DRIFT_RAD):
         for _ in range(3):
             freq = float(rng.uniform(0.08, 0.45))
             phase = float(rng.uniform(0.0, 2 * np.pi))
-            out[:, axis] += amplitude / 3.0 * np.sin(2 * np.pi * freq * times + phase)
-    out[:, 1] += HEAD_NOD_RAD * accents
-    # Posture: sad looks down, surprised and afraid lift and draw back a little.
-    e = emotions
-    out[:, 1] += 0.06 * e[:, _E["sad"]] + 0.04 * e[:, _E["melancholic"]] - 0.03 * e[:, _E["surprised"]]
-    out[:, 1] -= 0.02 * e[:, _E["afraid"]]
+            out[:, axis] += m.head_drift * amplitude / 3.0 * np.sin(2 * np.pi * freq * times + phase)
+    out[:, 1] += m.head_nod * HEAD_NOD_RAD * np.clip(cues.accent + STRESS_NOD_SHARE * cues.stress, 0.0, 1.5)
+    # Posture follows each frame's emotion and swells with the expression.
+    posture = emotions @ _DELTAS[:, [_FIELDS.index(n) for n in ("head_yaw", "head_pitch", "head_roll")]]
+    out += posture * (0.5 + 0.5 * gain(cues))[:, None]
     return out
 
 
@@ -188,22 +193,21 @@ def brow_gains(emotions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return inner, outer
 
 
-def life_channels(times: np.ndarray, fps: float, timeline: Timeline, prosody: Prosody | None,
+def life_channels(times: np.ndarray, fps: float, timeline: Timeline, cues: Cues,
                   emotions: np.ndarray, seed: int, head_motion: bool) -> tuple[np.ndarray, np.ndarray,
                                                                                 np.ndarray, np.ndarray | None]:
     """(blink [T], gaze [T, 2], brow raise [T, 2] inner/outer, head [T, 3] or None)."""
     r = rngs(seed)
-    mean_e = emotions.mean(axis=0) if len(emotions) else np.zeros(len(EMOTIONS))
-    blink_rate = 1.0 + 0.4 * mean_e[_E["afraid"]] + 0.2 * mean_e[_E["angry"]] - 0.3 * mean_e[_E["calm"]]
+    m = manner(emotions.mean(axis=0) if len(emotions) else np.zeros(len(EMOTIONS)))
     duration = float(times[-1]) if len(times) else 0.0
-    blink = blink_curve(times, fps, blink_times(duration, timeline, r["blink"], blink_rate), r["blink"])
-    spread = 1.0 + 0.5 * mean_e[_E["afraid"]] - 0.4 * mean_e[_E["calm"]]
-    down = 0.08 * (mean_e[_E["sad"]] + mean_e[_E["melancholic"]])
-    gaze = gaze_curve(times, r["gaze"], spread=spread, down_bias=down)
-    accents = accent_curve(times, accent_times(timeline, prosody))
+    peaks = blink_times(duration, timeline, r["blink"], m.blink_rate)
+    blink = blink_curve(times, fps, peaks, r["blink"], m.blink_length)
+    gaze = gaze_curve(times, r["gaze"], spread=m.gaze_spread, down_bias=m.gaze_down, away=m.gaze_away,
+                      hold_scale=m.gaze_hold)
+    accents = cues.accent
     inner, outer = brow_gains(emotions)
     brows = np.stack([BROW_RAISE[0] * accents * inner, BROW_RAISE[1] * accents * outer], axis=1)
-    head = head_curve(times, accents, emotions, r["head"]) if head_motion else None
+    head = head_curve(times, cues, emotions, r["head"]) if head_motion else None
     return blink, gaze, brows, head
 
 

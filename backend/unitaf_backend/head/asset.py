@@ -31,9 +31,9 @@ class ReferenceHead:
     faces: np.ndarray                # int32 [F, 4] vertex indices; triangles end with -1
     uvs: np.ndarray                  # float32 [U, 2]
     face_uvs: np.ndarray             # int32 [F, 4] indices into uvs; -1 where faces has -1
-    parts: tuple[str, ...]           # skin, tongue, teeth_upper, teeth_lower, eyeball_left, eyeball_right
+    parts: tuple[str, ...]           # skin, tongue, teeth_upper, teeth_lower, eyeball_left, eyeball_right, lashes, brows
     vertex_part: np.ndarray          # uint8 [V] index into parts
-    materials: tuple[str, ...]       # skin, tongue, teeth, eye
+    materials: tuple[str, ...]       # skin, tongue, teeth, eye, hair (brows and lashes)
     face_material: np.ndarray        # uint8 [F] index into materials
     mirror: np.ndarray               # int32 [V] the vertex's left/right twin (x -> -x)
     regions: dict[str, np.ndarray]   # bool [V] masks: mouth, lips_upper, chin, eye_area_left, ...

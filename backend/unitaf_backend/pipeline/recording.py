@@ -44,15 +44,21 @@ def animate(req: AnimateRequest, progress: Progress | None = None, cancel: Cance
     else:
         timeline = align.energy_timeline(audio, rate, checked.emotion)
     prosody = recording_prosody(audio, rate)
+    emotion = checked.emotion
+    if checked.hear_emotion:
+        from ..prosody_emotion import hear_sentences, mean_emotion
+        timeline = hear_sentences(audio, rate, timeline)
+        emotion = mean_emotion(timeline)
     step(progress, cancel, 0.6, "face")
     inp = MouthInput(timeline=timeline, fps=float(req.fps), audio=audio, sample_rate=rate,
-                     emotion=checked.emotion, prosody=prosody, encoder_features=feats)
+                     emotion=emotion, prosody=prosody, encoder_features=feats)
     weights = mouth(source_for(checked.mode, spoken=False), inp)
     step(progress, cancel, 0.85, "expression")
     anim = finish(weights, timeline, req.fps, prosody=prosody, seed=req.seed, head_motion=req.head_motion,
                   audio=audio, sample_rate=rate,
                   meta={"mode": checked.mode, "emotion": req.emotion, "seed": req.seed,
                         "timeline": "aligned transcript" if checked.transcript is not None
-                        else "energy (no transcript)"})
+                        else "energy (no transcript)",
+                        **({"emotion_heard": timeline.meta["emotion_heard"]} if checked.hear_emotion else {})})
     step(progress, cancel, 1.0, "done")
     return anim

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..audio import check_audio
 from ..emotion import parse_emotion
+from ..prosody_emotion import is_auto
 from ..errors import BadInput
 
 MODES = ("auto", "neural", "rules")
@@ -54,6 +55,7 @@ class CheckedRecording:
     emotion: np.ndarray
     transcript: str | None          # stripped; None when empty
     mode: str
+    hear_emotion: bool = False      # emotion "auto": heard per sentence from the recording (neutral until then)
 
 
 def check_common(fps: float, mode: str) -> None:
@@ -79,7 +81,8 @@ def check_speak(req: SpeakRequest) -> CheckedSpeak:
 def check_animate(req: AnimateRequest) -> CheckedRecording:
     check_common(req.fps, req.mode)
     audio = check_audio(req.audio, req.sample_rate)
-    emotion = parse_emotion(req.emotion)
+    hear_emotion = is_auto(req.emotion)
+    emotion = parse_emotion("neutral" if hear_emotion else req.emotion)
     transcript = (req.transcript or "").strip() or None
     if transcript is not None and len(transcript) > MAX_TRANSCRIPT_CHARS:
         raise BadInput(f"the transcript is too long ({len(transcript)} characters; at most {MAX_TRANSCRIPT_CHARS})")
@@ -87,4 +90,5 @@ def check_animate(req: AnimateRequest) -> CheckedRecording:
     if mode == "rules" and transcript is None:
         why = "rules mode" if req.mode == "rules" else "without trained A2F weights (see docs/model_card.md), this"
         raise BadInput(f"{why} needs the recording's transcript (--transcript)")
-    return CheckedRecording(audio=audio, emotion=emotion, transcript=transcript, mode=mode)
+    return CheckedRecording(audio=audio, emotion=emotion, transcript=transcript, mode=mode,
+                            hear_emotion=hear_emotion)

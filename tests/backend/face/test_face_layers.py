@@ -6,7 +6,7 @@ from face_timelines import line, timeline
 from unitaf_backend.channels import CHANNEL_INDEX as C
 from unitaf_backend.emotion import EMOTIONS
 from unitaf_backend.errors import BadInput
-from unitaf_backend.face import evaluate, expression, life
+from unitaf_backend.face import cues, evaluate, expression, life, mouth_emotion
 from unitaf_backend.face.articulation import articulate
 from unitaf_backend.face.layers import add_expression_and_life
 
@@ -36,12 +36,17 @@ def test_each_preset_moves_its_documented_channels_and_bilabials_still_close(emo
 
 
 @pytest.mark.parametrize("emotion", EMOTIONS)
-def test_expression_leaves_the_speech_channels_alone(emotion):
+def test_expression_leaves_the_speech_channels_to_the_mouth(emotion):
     tl = line(emotion)
     mouth = articulate(tl, FPS)
     weights, _ = add_expression_and_life(mouth, tl, FPS)
+    times = np.arange(len(mouth)) / FPS
+    emotional = mouth_emotion.emotional_mouth(mouth, expression.emotion_curve(tl, times),
+                                              cues.compute(tl, times, None))
     for name in expression.ARTICULATION_ONLY:
-        assert np.allclose(weights[:, C[name]], mouth[:, C[name]]), name
+        assert np.allclose(weights[:, C[name]], emotional[:, C[name]]), name
+    for name in ("mouthPucker", "mouthFunnel", "mouthRollLower", "mouthRollUpper", "tongueOut"):
+        assert np.allclose(emotional[:, C[name]], mouth[:, C[name]]), name
 
 
 def test_a_smile_gives_way_to_rounding():

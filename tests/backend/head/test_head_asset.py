@@ -47,7 +47,8 @@ def test_a_plausible_human_head(head):
     assert eyes[0, 0] > 0 > eyes[1, 0]
     assert (eyes[:, 2] > head.basis[head.upper_lip, 2].max()).all()
     assert 0.04 < head.mouth_width() < 0.06
-    assert set(head.parts) == {"skin", "tongue", "teeth_upper", "teeth_lower", "eyeball_left", "eyeball_right"}
+    assert set(head.parts) == {"skin", "tongue", "teeth_upper", "teeth_lower", "eyeball_left", "eyeball_right",
+                               "lashes", "brows"}
     for part in head.parts:
         assert head.part_mask(part).any()
 
