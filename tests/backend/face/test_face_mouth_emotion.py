@@ -9,6 +9,7 @@ from unitaf_backend.face import cues as prosodic_cues
 from unitaf_backend.face import evaluate, expression, mouth_emotion, seals
 from unitaf_backend.face.articulation import articulate
 from unitaf_backend.face.layers import add_expression_and_life
+from unitaf_backend.pipeline.mouth import mouth, source_for, spoken_input
 
 FPS = 30.0
 
@@ -91,13 +92,13 @@ def spoken():
 
 @pytest.mark.parametrize("mode", ["rules", "neural"])
 def test_on_the_text_path_bilabials_close_in_every_preset_and_angry_opens_wider_than_sad(mode, spoken):
-    animator = evaluate.get_animator(mode)
+    source = source_for(mode, spoken=True)
     ranges = {}
     for preset, lines in spoken.items():
         passed = total = 0
         ranges[preset] = []
         for k, s in enumerate(lines):
-            weights, _ = add_expression_and_life(animator(s, FPS), s.timeline, FPS, prosody=s.prosody, seed=k)
+            weights, _ = add_expression_and_life(mouth(source, spoken_input(s, FPS)), s.timeline, FPS, prosody=s.prosody, seed=k)
             b = evaluate.evaluate_clip(s.timeline, weights, FPS).bilabial
             passed, total = passed + b.passed, total + b.total
             ranges[preset].append(jaw_range(weights, s.timeline))
