@@ -97,6 +97,72 @@ def gltf_animations(tmp_path):
     return sorted(a["name"] for a in json.loads(out.read_text()).get("animations", []))
 
 
+FBX_EXPORT_IMPORT = r"""
+import json, os, sys
+sys.path.insert(0, sys.argv[3])
+import bpy
+import addon_utils      # importable once bpy has set up Blender's script paths
+import unitaf_blender
+bpy.ops.wm.open_mainfile(filepath=sys.argv[1])
+unitaf_blender.register()
+assert bpy.ops.unitaf.export_fbx(filepath=sys.argv[2]) == {"FINISHED"}
+bpy.ops.wm.read_factory_settings(use_empty=True)
+addon_utils.enable("io_scene_fbx", default_set=True)
+bpy.ops.import_scene.fbx(filepath=sys.argv[2], anim_offset=0.0)
+face = next(o for o in bpy.data.objects if o.type == "MESH")
+anim = face.data.shape_keys.animation_data
+first, last = (int(f) for f in anim.action.frame_range)
+values = {}
+for frame in range(first, last + 1):
+    bpy.context.scene.frame_set(frame)
+    values[frame] = [face.data.shape_keys.key_blocks[c].value for c in sys.argv[4].split(",")]
+print("RESULT" + json.dumps({"takes": sorted(a.name for a in bpy.data.actions), "values": values}))
+sys.stdout.flush()
+os._exit(0)     # as for glTF: the 4.2 wheel may crash on its way out after an exporter has run
+"""
+
+
+def fbx_round_trip(tmp_path):
+    """Export the scene as it is now with the add-on's FBX export, import the file back into an empty
+    Blender (both in a separate process, on a copy), and read the imported face's shape keys at every frame
+    of its take: (take names, {frame: values of CHECKED})."""
+    copy, out = tmp_path / "fbx_copy.blend", tmp_path / "scene.fbx"
+    bpy.ops.wm.save_as_mainfile(filepath=str(copy), copy=True)
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    proc = subprocess.run([sys.executable, "-c", FBX_EXPORT_IMPORT, str(copy), str(out), repo, ",".join(CHECKED)],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    [line] = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")]
+    found = json.loads(line[len("RESULT"):])
+    return found["takes"], {int(f): np.array(v) for f, v in found["values"].items()}
+
+
+def test_fbx_export_holds_every_remaining_line_after_a_retake_and_a_remove(blend, tmp_path):
+    face = mesh_with_keys("Face", list(ARKIT_CHANNELS))
+    expected = {}
+    for n, start in enumerate((1, 90, 180, 270), 1):
+        expected[start] = generate(blend, face, f"Line {n}", start)[1]
+    expected[90] = generate(blend, face, "Line 2, again", 90)[1]
+    bpy.context.scene.unitaf.line_index = bpy.data.actions.find(lines_of(face)[2].action.name)
+    assert remove() == {"FINISHED"}
+    del expected[180]
+    bpy.context.scene.frame_start, bpy.context.scene.frame_end = 100, 120    # the take still covers every line
+
+    takes, imported = fbx_round_trip(tmp_path)
+    assert len(takes) == 1                         # one take: the scene as it plays
+    cols = [CHANNEL_INDEX[c] for c in CHECKED]
+    spans = {ln.span.start: ln.span for ln in lines_of(face)}
+    for start, weights in expected.items():
+        for i in range(spans[start].end - start + 1):
+            np.testing.assert_allclose(imported[start + i], weights[i, cols], atol=1e-3,
+                                       err_msg=f"FBX frame {start + i}")
+    for frame in range(140, 255, 5):               # the removed line's frames read rest
+        np.testing.assert_allclose(imported[frame], 0.0, atol=1e-3, err_msg=f"FBX frame {frame}")
+    for frame in imported:                          # and the take equals the scene at every frame
+        np.testing.assert_allclose(imported[frame], values_at(face, frame), atol=1e-3, err_msg=f"frame {frame}")
+    assert (bpy.context.scene.frame_start, bpy.context.scene.frame_end) == (100, 120)
+
+
 def test_four_lines_retake_remove_undo_all_play(blend, tmp_path):
     face = mesh_with_keys("Face", list(ARKIT_CHANNELS))
     push_undo("before UniTAF")

@@ -162,7 +162,9 @@ class UNITAF_PT_lines(_SubPanel):
             layout.label(text="No lines on this object yet")
             return
         layout.template_list("UNITAF_UL_lines", "", bpy.data, "actions", s, "line_index", rows=4)
-        layout.operator("unitaf.export_live_link_csv", icon="EXPORT")
+        row = layout.row(align=True)
+        row.operator("unitaf.export_live_link_csv", icon="EXPORT")
+        row.operator("unitaf.export_fbx", text="Export FBX", icon="EXPORT")
         picked = bpy.data.actions[s.line_index] if 0 <= s.line_index < len(bpy.data.actions) else None
         line = lines.line_of_action(obj, picked) if picked is not None else None
         row = layout.row(align=True)
