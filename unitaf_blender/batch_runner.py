@@ -32,7 +32,7 @@ from .core.dialogue import (
     estimated_seconds,
     read_dialogue,
 )
-from .core.resume import RowAction, RowPlan, plan_rows
+from .core.resume import RowAction, RowPlan, RowSettings, encode_settings, plan_rows
 
 LAYOUTS = ("conversation", "per-character")
 
@@ -206,7 +206,7 @@ def _write_row(run: _Run, plan: RowPlan, got: FaceResult | BaseException, audio_
                                     audio_file=line.audio, replace_line=replace, replace_overlapping=False,
                                     markers=run.opts.markers, head_motion=run.opts.head_motion,
                                     head_bone=run.opts.head_bone)
-        batch_scene.tag_row(run.scene, applied, line, run_id)
+        batch_scene.tag_row(run.scene, applied, line, run_id, encode_settings(row_settings(run.opts, run.fps)))
     except Exception as exc:  # noqa: BLE001 - a line that cannot be written fails alone
         run._fail(line.row, line, error_text(exc))
         return
@@ -218,7 +218,8 @@ def _write_row(run: _Run, plan: RowPlan, got: FaceResult | BaseException, audio_
         if hit:
             note = (f"the new take is longer and now overlaps row{'s' if len(hit) > 1 else ''} "
                     f"{', '.join(map(str, hit))}")
-    notes = "; ".join(n for n in (note, *applied.warnings) if n)
+    why = plan.reason if plan.action is RowAction.RETAKE else ""
+    notes = "; ".join(n for n in (why, note, *applied.warnings) if n)
     run.outcomes[line.row] = LineOutcome(line.row, line.object, line.label, ok=True, message=notes,
                                          frame_start=int(applied.frame_start), frame_end=end,
                                          duration=float(got.duration), action=applied.action_name,
@@ -226,6 +227,12 @@ def _write_row(run: _Run, plan: RowPlan, got: FaceResult | BaseException, audio_
     extra = f"  ({notes})" if notes else ""
     run.progress.step(f"row {line.row}: {line.object} frames {applied.frame_start}-{end - 1} "
                       f"({got.duration:.1f} s) {line.label!r} {status}{extra}")
+
+
+def row_settings(opts: BatchOptions, fps: float) -> RowSettings:
+    """The run's options that shape every row's line (a change retakes the rows written otherwise)."""
+    return RowSettings(mode=opts.mode, fps=fps, seed=opts.seed, markers=opts.markers,
+                       head_motion=opts.head_motion, head_bone=opts.head_bone)
 
 
 def _fill_idle(run: _Run, synth: Synthesizer, targets: set[str]) -> list[str]:
@@ -286,7 +293,7 @@ def _prepare(opts: BatchOptions, stream: TextIO) -> tuple[Any, Dialogue, _Run, i
                 problems[ln.row] = RowProblem(ln.row, err)
     removed = batch_scene.remove_batch_results(scene, targets) if opts.replace else 0
     existing = batch_scene.rows_in_scene(targets)
-    plans = plan_rows(dialogue.lines, existing)
+    plans = plan_rows(dialogue.lines, existing, row_settings(opts, fps))
     occupied = batch_scene.occupied_spans(targets)
     gap = default_gap(fps) if opts.gap is None else opts.gap
     layout = make_layout(opts, scene, _conversation_start(scene, occupied, plans, gap), fps, occupied)
@@ -317,9 +324,11 @@ def check_dialogue(opts: BatchOptions, out: TextIO | None = None) -> BatchReport
         end = start + line_frames(seconds, run.fps)
         run.layout.reserve_line(line, start, end)
         run.outcomes[line.row] = LineOutcome(line.row, line.object, line.label, ok=True, frame_start=start,
-                                             frame_end=end, duration=seconds, status=plan.action.value)
+                                             frame_end=end, duration=seconds, status=plan.action.value,
+                                             message=plan.reason)
+        why = f"  ({plan.reason})" if plan.reason else ""
         run.progress.step(f"row {line.row}: {line.object} frames ~{start}-{end - 1} (~{seconds:.1f} s) "
-                          f"{line.label!r} {plan.action.value}")
+                          f"{line.label!r} {plan.action.value}{why}")
     run.settle_before(sys.maxsize)
     run.progress.close()
     return BatchReport(outcomes=[run.outcomes[r] for r in sorted(run.outcomes)],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -63,8 +64,8 @@ def wavs(folder: Path) -> set[str]:
     return {str(p) for p in folder.glob("*.wav")}
 
 
-def check_layout(blend: Path, dialogue: Path) -> dict[int, tuple[str, int, int]]:
-    proc = run_batch(str(blend), "--dialogue", str(dialogue), "--check")
+def check_layout(blend: Path, dialogue: Path, *options: str) -> dict[int, tuple[str, int, int]]:
+    proc = run_batch(str(blend), "--dialogue", str(dialogue), "--check", *options)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     got = {}
     for line in proc.stdout.splitlines():
@@ -145,7 +146,7 @@ def test_sigterm_saves_exactly_what_landed_and_reruns_finish_then_change_nothing
         elif r2 != 11:
             assert s2 >= e1 + 1 + GAP, (r1, r2)
         assert s2 > s1
-    assert {r: (name, s, e) for r, (name, s, e) in check_layout(out, d / "talk.csv").items()} == {
+    assert {r: (name, s, e) for r, (name, s, e) in check_layout(out, d / "talk.csv", "--mode", "rules").items()} == {
         r["row"]: (r["object"], r["start"], r["end"]) for r in full["rows"]}     # --check: the same layout
 
     # Again: nothing to do, and it says so; the file is not rewritten.
@@ -197,3 +198,33 @@ def test_idle_fill_for_the_characters_asked_for(scene):
     got = run_py(IDLE_INSPECT, str(REPO), str(out))
     assert got.returncode == 0, got.stderr[-2000:]
     assert json.loads(got.stdout.split("JSON", 1)[1]) == {"Alice": True, "Bob": False, "Carol": False}
+
+
+def test_a_changed_option_retakes_the_rows_it_shapes_and_says_why(scene, tmp_path):
+    shutil.copy(scene / "scene.blend", tmp_path / "scene.blend")
+    (tmp_path / "short.csv").write_text("object,text\nAlice,Hello.\nBob,Hi.\nAlice,Bye.\n")
+    out = tmp_path / "out.blend"
+
+    def again(*options):
+        proc = run_batch(str(out if out.exists() else tmp_path / "scene.blend"), "--dialogue",
+                         str(tmp_path / "short.csv"), "--save", str(out), "--mode", "rules", *options,
+                         "--report", str(tmp_path / "report.json"))
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        report = json.loads((tmp_path / "report.json").read_text())
+        return proc.stdout, [(o["row"], o["status"], o["message"]) for o in report["lines"]]
+
+    first_out, first = again()
+    assert [s for _r, s, _m in first] == ["new"] * 3
+    before = inspect(out)
+    _log, same = again()
+    assert [s for _r, s, _m in same] == ["unchanged"] * 3
+    log, marked = again("--markers", "words")
+    assert [(r, s) for r, s, _m in marked] == [(1, "retake"), (2, "retake"), (3, "retake")]
+    assert all(m.startswith("changed --markers none -> words") for _r, _s, m in marked)
+    assert log.count("retake  (changed --markers none -> words") == 3
+    after = inspect(out)
+    assert [(r["row"], r["object"], r["start"]) for r in after["rows"]] \
+        == [(r["row"], r["object"], r["start"]) for r in before["rows"]]      # in place, no duplicates
+    assert after["actions"] == before["actions"] == 3 and after["fake_users"] == []
+    _log, settled = again("--markers", "words")
+    assert [s for _r, s, _m in settled] == ["unchanged"] * 3
