@@ -236,27 +236,36 @@ def row_settings(opts: BatchOptions, fps: float) -> RowSettings:
 
 
 def _fill_idle(run: _Run, synth: Synthesizer, targets: set[str]) -> list[str]:
-    """--idle: idle motion under the lines of the objects asked for, where a row changed or none is there
-    yet; returns the objects filled. A failure is said and the run goes on (the lines are what matters)."""
+    """Idle motion under the lines: for the objects --idle asks for that have none yet or one made with
+    another --seed, and for every target whose idle motion (asked for now or earlier) no longer covers
+    the scene's range and its lines, e.g. after rows were added. One idle track each: filling replaces it.
+    Returns the objects filled. A failure is said and the run goes on (the lines are what matters)."""
     import bpy
 
-    from .blender import idle, lines
-    wanted = sorted(targets if "all" in run.opts.idle else set(run.opts.idle) & targets)
-    changed = {o.object for o in run.outcomes.values() if o.ok and o.status in ("new", "retake")}
+    from .blender import idle
+    asked = targets if "all" in run.opts.idle else set(run.opts.idle) & targets
     filled: list[str] = []
-    for name in wanted:
+    for name in sorted(targets):
         obj = bpy.data.objects.get(name)
-        if obj is None or (name not in changed and lines.idle_track(lines.shape_key_anim(obj)) is not None):
+        if obj is None or obj.type != "MESH":
             continue
-        first, last = idle.idle_span(run.scene)
+        seed, stale = idle.idle_seed(obj), idle.stale_reason(run.scene, obj)
+        if name in asked and seed != run.opts.seed:
+            why = "under its lines" if seed is None else f"renewed: --seed {seed} -> {run.opts.seed}"
+            seed = run.opts.seed
+        elif seed is not None and stale:
+            why = f"renewed: {stale}"
+        else:
+            continue
+        first, last = idle.idle_span(run.scene, obj)
         try:
-            clip = synth.idle(IdleRequest(duration=(last - first) / run.fps, fps=run.fps, seed=run.opts.seed))
-            idle.fill_idle(run.scene, obj, clip, first)
+            clip = synth.idle(IdleRequest(duration=(last - first) / run.fps, fps=run.fps, seed=seed))
+            idle.fill_idle(run.scene, obj, clip, first, seed=seed)
         except Exception as exc:  # noqa: BLE001 - idle motion is extra: say why, keep the lines
             run.progress.line(f"idle: {name}: FAILED: {error_text(exc)}")
             continue
         filled.append(name)
-        run.progress.line(f"idle: {name} frames {first}-{last}, under its lines")
+        run.progress.line(f"idle: {name} frames {first}-{last}, {why}")
     return filled
 
 

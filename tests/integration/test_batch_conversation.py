@@ -228,3 +228,57 @@ def test_a_changed_option_retakes_the_rows_it_shapes_and_says_why(scene, tmp_pat
     assert after["actions"] == before["actions"] == 3 and after["fake_users"] == []
     _log, settled = again("--markers", "words")
     assert [s for _r, s, _m in settled] == ["unchanged"] * 3
+
+
+IDLE_SPANS = r"""
+import json, sys, bpy
+sys.path.insert(0, sys.argv[-2])
+from unitaf_blender.blender.lines import idle_track, lines_of, shape_key_anim
+bpy.ops.wm.open_mainfile(filepath=sys.argv[-1])
+out = {}
+for o in bpy.data.objects:
+    anim = shape_key_anim(o) if o.type == "MESH" else None
+    if anim is None:
+        continue
+    idle = [t for t in anim.nla_tracks if t == idle_track(anim)]
+    out[o.name] = {"idle": [(t.strips[0].frame_start, t.strips[0].frame_end) for t in idle],
+                   "idle_actions": sum(1 for a in bpy.data.actions if a.get("unitaf_idle") == o.name),
+                   "lines_end": max((s.frame_end for ln in lines_of(o) for s in ln.track.strips), default=0)}
+print("JSON" + json.dumps(out))
+"""
+
+
+def test_idle_fill_is_renewed_when_rows_are_added_never_duplicated(scene, tmp_path):
+    shutil.copy(scene / "scene.blend", tmp_path / "scene.blend")
+    rows = ["object,text", "Alice,Hello.", "Bob,Hi.", "Alice,Bye."]
+    (tmp_path / "talk.csv").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "out.blend"
+
+    def run(*options):
+        proc = run_batch(str(out if out.exists() else tmp_path / "scene.blend"), "--dialogue",
+                         str(tmp_path / "talk.csv"), "--save", str(out), "--mode", "rules", *options)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        got = run_py(IDLE_SPANS, str(REPO), str(out))
+        assert got.returncode == 0, got.stderr[-2000:]
+        return proc.stdout, json.loads(got.stdout.split("JSON", 1)[1])
+
+    log, first = run("--idle", "Alice")
+    assert "idle: Alice frames" in log and first["Alice"]["idle_actions"] == 1
+    assert first["Alice"]["idle"][0][1] >= first["Alice"]["lines_end"]
+
+    # Rows added past the scene's end (frames 1-100): the next run, with or without --idle, renews it.
+    rows += [f"Alice,{w}" for w in ("One more thing about the storm last night.", "And the roof and the fence.",
+                                    "And then the old shed by the river too.")]
+    (tmp_path / "talk.csv").write_text("\n".join(rows) + "\n")
+    log, grown = run()
+    assert grown["Alice"]["lines_end"] > first["Alice"]["idle"][0][1]          # the new lines reach past it
+    assert "idle: Alice frames" in log and "renewed: idle motion covers frames" in log
+    assert grown["Alice"]["idle_actions"] == 1 and len(grown["Alice"]["idle"]) == 1
+    assert grown["Alice"]["idle"][0][1] >= grown["Alice"]["lines_end"]
+    assert grown["Bob"]["idle"] == []
+
+    # Again: nothing to renew, nothing changed; another --seed renews it once more, still one.
+    log, same = run("--idle", "Alice")
+    assert "idle:" not in log and "nothing changed, so nothing was saved" in log
+    log, reseeded = run("--idle", "Alice", "--seed", "5")
+    assert "renewed: --seed 0 -> 5" in log and reseeded["Alice"]["idle_actions"] == 1

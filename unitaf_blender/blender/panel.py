@@ -7,7 +7,7 @@ from typing import Any
 import bpy
 
 from ..core.mapping import auto_map
-from . import lines, worker
+from . import idle, lines, worker
 from .apply import shape_key_names
 from .properties import rows_mapping
 
@@ -158,6 +158,8 @@ class UNITAF_PT_lines(_SubPanel):
         row.operator("unitaf.idle_fill", text="Refill Idle" if has_idle else "Idle Fill", icon="HIDE_OFF")
         if has_idle:
             row.operator("unitaf.idle_fill", text="", icon="X").remove = True
+            if idle.stale_reason(bpy.context.scene, obj):
+                layout.label(text="Idle motion ends before the lines: Refill Idle", icon="ERROR")
         if not found:
             layout.label(text="No lines on this object yet")
             return
