@@ -297,3 +297,37 @@ def test_one_undo_brings_the_previous_take_back_and_tracks_not_ours_stay(blend):
     s = their.strips[0]
     assert (their.name, s.name, s.frame_start, s.extrapolation, s.blend_in, s.mute) == before
     assert s.action.name == "Their take" and our_fake_user_actions() == []
+
+
+def test_two_characters_a_retake_and_an_undo_survive_save_and_reload(blend, tmp_path):
+    """As a user with the defaults: two lines of Alice, one of Bob, a retake of Alice's second line, an
+    undo of it, save, reopen: every line plays at its frames, with its own sound."""
+    alice = mesh_with_keys("Alice", list(ARKIT_CHANNELS))
+    bob = mesh_with_keys("Bob", list(ARKIT_CHANNELS))
+    own = {"Alice": {}, "Bob": {}}
+    for obj, start in ((alice, 1), (bob, 50), (alice, 110)):
+        own[obj.name][start] = generate(blend, obj, f"{obj.name} at {start}", start)[1]
+    push_undo("three lines")
+    _, retaken = generate(blend, alice, "Alice at 110, again", 110)
+    assert_plays(alice, {**own["Alice"], 110: retaken})
+    retake_wav = next(ln.wav_path for ln in lines_of(alice) if ln.span.start == 110)
+    undo()
+    assert [ln.name for ln in lines_of(bpy.data.objects["Alice"])] == ["Alice at 1", "Alice at 110"]
+    bpy.ops.wm.save_mainfile()
+    bpy.ops.wm.open_mainfile(filepath=str(tmp_path / "scene.blend"))
+
+    alice, bob = bpy.data.objects["Alice"], bpy.data.objects["Bob"]
+    assert_plays(alice, own["Alice"])
+    assert_plays(bob, own["Bob"])
+    assert_rest(alice, (60, 170))
+    assert_rest(bob, (10, 120))
+    assert our_fake_user_actions() == [] and bpy.context.scene.unitaf.last_result is not None
+    assert not os.path.exists(retake_wav)                    # the undone take's WAV left with it
+    wavs = sorted(ln.wav_path for obj in (alice, bob) for ln in lines_of(obj))
+    assert len(wavs) == 3 and all(os.path.exists(w) for w in wavs)
+    if HAS_AUDIO:
+        seq = bpy.context.scene.sequence_editor
+        strips = seq.strips_all if hasattr(seq, "strips_all") else seq.sequences_all
+        got = sorted((s.frame_final_start, bpy.path.abspath(s.sound.filepath)) for s in strips if s.get(LINE_ID))
+        assert [f for f, _ in got] == [1, 50, 110]
+        assert sorted(os.path.normpath(p) for _, p in got) == [os.path.normpath(w) for w in wavs]
