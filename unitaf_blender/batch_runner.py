@@ -32,7 +32,7 @@ from .core.dialogue import (
     estimated_seconds,
     read_dialogue,
 )
-from .core.resume import RowAction, RowPlan, plan_rows
+from .core.resume import RowAction, RowPlan, RowSettings, encode_settings, plan_rows
 
 LAYOUTS = ("conversation", "per-character")
 
@@ -206,7 +206,7 @@ def _write_row(run: _Run, plan: RowPlan, got: FaceResult | BaseException, audio_
                                     audio_file=line.audio, replace_line=replace, replace_overlapping=False,
                                     markers=run.opts.markers, head_motion=run.opts.head_motion,
                                     head_bone=run.opts.head_bone)
-        batch_scene.tag_row(run.scene, applied, line, run_id)
+        batch_scene.tag_row(run.scene, applied, line, run_id, encode_settings(row_settings(run.opts, run.fps)))
     except Exception as exc:  # noqa: BLE001 - a line that cannot be written fails alone
         run._fail(line.row, line, error_text(exc))
         return
@@ -218,7 +218,8 @@ def _write_row(run: _Run, plan: RowPlan, got: FaceResult | BaseException, audio_
         if hit:
             note = (f"the new take is longer and now overlaps row{'s' if len(hit) > 1 else ''} "
                     f"{', '.join(map(str, hit))}")
-    notes = "; ".join(n for n in (note, *applied.warnings) if n)
+    why = plan.reason if plan.action is RowAction.RETAKE else ""
+    notes = "; ".join(n for n in (why, note, *applied.warnings) if n)
     run.outcomes[line.row] = LineOutcome(line.row, line.object, line.label, ok=True, message=notes,
                                          frame_start=int(applied.frame_start), frame_end=end,
                                          duration=float(got.duration), action=applied.action_name,
@@ -228,28 +229,43 @@ def _write_row(run: _Run, plan: RowPlan, got: FaceResult | BaseException, audio_
                       f"({got.duration:.1f} s) {line.label!r} {status}{extra}")
 
 
+def row_settings(opts: BatchOptions, fps: float) -> RowSettings:
+    """The run's options that shape every row's line (a change retakes the rows written otherwise)."""
+    return RowSettings(mode=opts.mode, fps=fps, seed=opts.seed, markers=opts.markers,
+                       head_motion=opts.head_motion, head_bone=opts.head_bone)
+
+
 def _fill_idle(run: _Run, synth: Synthesizer, targets: set[str]) -> list[str]:
-    """--idle: idle motion under the lines of the objects asked for, where a row changed or none is there
-    yet; returns the objects filled. A failure is said and the run goes on (the lines are what matters)."""
+    """Idle motion under the lines: for the objects --idle asks for that have none yet or one made with
+    another --seed, and for every target whose idle motion (asked for now or earlier) no longer covers
+    the scene's range and its lines, e.g. after rows were added. One idle track each: filling replaces it.
+    Returns the objects filled. A failure is said and the run goes on (the lines are what matters)."""
     import bpy
 
-    from .blender import idle, lines
-    wanted = sorted(targets if "all" in run.opts.idle else set(run.opts.idle) & targets)
-    changed = {o.object for o in run.outcomes.values() if o.ok and o.status in ("new", "retake")}
+    from .blender import idle
+    asked = targets if "all" in run.opts.idle else set(run.opts.idle) & targets
     filled: list[str] = []
-    for name in wanted:
+    for name in sorted(targets):
         obj = bpy.data.objects.get(name)
-        if obj is None or (name not in changed and lines.idle_track(lines.shape_key_anim(obj)) is not None):
+        if obj is None or obj.type != "MESH":
             continue
-        first, last = idle.idle_span(run.scene)
+        seed, stale = idle.idle_seed(obj), idle.stale_reason(run.scene, obj)
+        if name in asked and seed != run.opts.seed:
+            why = "under its lines" if seed is None else f"renewed: --seed {seed} -> {run.opts.seed}"
+            seed = run.opts.seed
+        elif seed is not None and stale:
+            why = f"renewed: {stale}"
+        else:
+            continue
+        first, last = idle.idle_span(run.scene, obj)
         try:
-            clip = synth.idle(IdleRequest(duration=(last - first) / run.fps, fps=run.fps, seed=run.opts.seed))
-            idle.fill_idle(run.scene, obj, clip, first)
+            clip = synth.idle(IdleRequest(duration=(last - first) / run.fps, fps=run.fps, seed=seed))
+            idle.fill_idle(run.scene, obj, clip, first, seed=seed)
         except Exception as exc:  # noqa: BLE001 - idle motion is extra: say why, keep the lines
             run.progress.line(f"idle: {name}: FAILED: {error_text(exc)}")
             continue
         filled.append(name)
-        run.progress.line(f"idle: {name} frames {first}-{last}, under its lines")
+        run.progress.line(f"idle: {name} frames {first}-{last}, {why}")
     return filled
 
 
@@ -286,7 +302,7 @@ def _prepare(opts: BatchOptions, stream: TextIO) -> tuple[Any, Dialogue, _Run, i
                 problems[ln.row] = RowProblem(ln.row, err)
     removed = batch_scene.remove_batch_results(scene, targets) if opts.replace else 0
     existing = batch_scene.rows_in_scene(targets)
-    plans = plan_rows(dialogue.lines, existing)
+    plans = plan_rows(dialogue.lines, existing, row_settings(opts, fps))
     occupied = batch_scene.occupied_spans(targets)
     gap = default_gap(fps) if opts.gap is None else opts.gap
     layout = make_layout(opts, scene, _conversation_start(scene, occupied, plans, gap), fps, occupied)
@@ -317,9 +333,11 @@ def check_dialogue(opts: BatchOptions, out: TextIO | None = None) -> BatchReport
         end = start + line_frames(seconds, run.fps)
         run.layout.reserve_line(line, start, end)
         run.outcomes[line.row] = LineOutcome(line.row, line.object, line.label, ok=True, frame_start=start,
-                                             frame_end=end, duration=seconds, status=plan.action.value)
+                                             frame_end=end, duration=seconds, status=plan.action.value,
+                                             message=plan.reason)
+        why = f"  ({plan.reason})" if plan.reason else ""
         run.progress.step(f"row {line.row}: {line.object} frames ~{start}-{end - 1} (~{seconds:.1f} s) "
-                          f"{line.label!r} {plan.action.value}")
+                          f"{line.label!r} {plan.action.value}{why}")
     run.settle_before(sys.maxsize)
     run.progress.close()
     return BatchReport(outcomes=[run.outcomes[r] for r in sorted(run.outcomes)],

@@ -16,7 +16,7 @@ import bpy
 from addon_helpers import StandInBackend, mesh_with_keys, run_generate, window_override
 
 import unitaf_blender
-from unitaf_blender.blender import backend_factory
+from unitaf_blender.blender import backend_factory, idle
 from unitaf_blender.blender.lines import idle_track, lines_of
 from unitaf_blender.core.channels import ARKIT_CHANNELS, CHANNEL_INDEX
 from unitaf_blender.core.inprocess import InProcessBackend
@@ -114,3 +114,46 @@ def test_idle_fills_the_gaps_and_the_lines_still_play(face):
     rest = evaluate(obj, range(70, 110, 5))            # after line 1's decay, before the late line
     np.testing.assert_allclose(rest, 0.0, atol=1e-6)
     assert not [a for a in bpy.data.actions if a.get("unitaf_idle") is not None]
+
+
+def idle_actions():
+    return [a for a in bpy.data.actions if a.get("unitaf_idle") is not None]
+
+
+def test_idle_fill_again_renews_it_for_new_lines_and_a_longer_scene_never_two(face):
+    obj, backend = face
+    scene = bpy.context.scene
+    assert run_generate(text="First line", start_frame=20) == {"FINISHED"}
+    assert idle_op() == {"FINISHED"}
+    assert idle.stale_reason(scene, obj) == "" and len(idle_actions()) == 1
+    strip = idle_track(obj.data.shape_keys.animation_data).strips[0]
+    assert (strip.frame_start, strip.frame_end) == (1 - 24, 300 + 24)   # the scene's range, a second each side
+
+    # A line past the scene's end (Extend Frame Range off): the idle motion no longer covers it.
+    scene.unitaf.extend_range = False
+    assert run_generate(text="A line past the end", start_frame=400) == {"FINISHED"}
+    late_weights = backend.last.weights
+    late = next(ln for ln in lines_of(obj) if ln.span.start == 400)
+    late_end = int(late.track.strips[0].frame_end + 0.999)
+    assert idle.stale_reason(scene, obj).endswith(f"now 1-{late_end}")
+    held = evaluate(obj, range(340, 380))               # past the old idle clip's end: held still
+    assert np.ptp(held, axis=0).max() < 1e-6
+    assert idle_op(seed=3) == {"FINISHED"}
+    assert f"to {late_end + 24}" in scene.unitaf.last_result
+    assert idle.stale_reason(scene, obj) == "" and idle.idle_seed(obj) == 3
+    anim = obj.data.shape_keys.animation_data
+    assert len(idle_actions()) == 1 and anim.nla_tracks[0] == idle_track(anim)     # replaced, not added
+    assert [t.name for t in anim.nla_tracks[1:]] == [ln.track.name for ln in lines_of(obj)]
+    alive = evaluate(obj, range(340, 380))
+    assert np.ptp(alive, axis=0).max() > 0.01           # the face lives there now
+    cols = [CHANNEL_INDEX[c] for c in ("jawOpen", "browInnerUp", "mouthSmileLeft")]
+    np.testing.assert_allclose(evaluate(obj, range(late.span.start, late.span.end + 1))[:, cols],
+                               late_weights[: late.span.end - late.span.start + 1][:, cols], atol=1e-3)
+
+    # A longer scene: stale again until refilled, still one idle track.
+    scene.frame_end = 700
+    assert idle.stale_reason(scene, obj).endswith("now 1-700")
+    assert idle_op(seed=3) == {"FINISHED"}
+    strip = idle_track(obj.data.shape_keys.animation_data).strips[0]
+    assert (strip.frame_start, strip.frame_end) == (1 - 24, 700 + 24)
+    assert idle.stale_reason(scene, obj) == "" and len(idle_actions()) == 1

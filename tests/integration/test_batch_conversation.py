@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -63,8 +64,8 @@ def wavs(folder: Path) -> set[str]:
     return {str(p) for p in folder.glob("*.wav")}
 
 
-def check_layout(blend: Path, dialogue: Path) -> dict[int, tuple[str, int, int]]:
-    proc = run_batch(str(blend), "--dialogue", str(dialogue), "--check")
+def check_layout(blend: Path, dialogue: Path, *options: str) -> dict[int, tuple[str, int, int]]:
+    proc = run_batch(str(blend), "--dialogue", str(dialogue), "--check", *options)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     got = {}
     for line in proc.stdout.splitlines():
@@ -145,7 +146,7 @@ def test_sigterm_saves_exactly_what_landed_and_reruns_finish_then_change_nothing
         elif r2 != 11:
             assert s2 >= e1 + 1 + GAP, (r1, r2)
         assert s2 > s1
-    assert {r: (name, s, e) for r, (name, s, e) in check_layout(out, d / "talk.csv").items()} == {
+    assert {r: (name, s, e) for r, (name, s, e) in check_layout(out, d / "talk.csv", "--mode", "rules").items()} == {
         r["row"]: (r["object"], r["start"], r["end"]) for r in full["rows"]}     # --check: the same layout
 
     # Again: nothing to do, and it says so; the file is not rewritten.
@@ -197,3 +198,87 @@ def test_idle_fill_for_the_characters_asked_for(scene):
     got = run_py(IDLE_INSPECT, str(REPO), str(out))
     assert got.returncode == 0, got.stderr[-2000:]
     assert json.loads(got.stdout.split("JSON", 1)[1]) == {"Alice": True, "Bob": False, "Carol": False}
+
+
+def test_a_changed_option_retakes_the_rows_it_shapes_and_says_why(scene, tmp_path):
+    shutil.copy(scene / "scene.blend", tmp_path / "scene.blend")
+    (tmp_path / "short.csv").write_text("object,text\nAlice,Hello.\nBob,Hi.\nAlice,Bye.\n")
+    out = tmp_path / "out.blend"
+
+    def again(*options):
+        proc = run_batch(str(out if out.exists() else tmp_path / "scene.blend"), "--dialogue",
+                         str(tmp_path / "short.csv"), "--save", str(out), "--mode", "rules", *options,
+                         "--report", str(tmp_path / "report.json"))
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        report = json.loads((tmp_path / "report.json").read_text())
+        return proc.stdout, [(o["row"], o["status"], o["message"]) for o in report["lines"]]
+
+    first_out, first = again()
+    assert [s for _r, s, _m in first] == ["new"] * 3
+    before = inspect(out)
+    _log, same = again()
+    assert [s for _r, s, _m in same] == ["unchanged"] * 3
+    log, marked = again("--markers", "words")
+    assert [(r, s) for r, s, _m in marked] == [(1, "retake"), (2, "retake"), (3, "retake")]
+    assert all(m.startswith("changed --markers none -> words") for _r, _s, m in marked)
+    assert log.count("retake  (changed --markers none -> words") == 3
+    after = inspect(out)
+    assert [(r["row"], r["object"], r["start"]) for r in after["rows"]] \
+        == [(r["row"], r["object"], r["start"]) for r in before["rows"]]      # in place, no duplicates
+    assert after["actions"] == before["actions"] == 3 and after["fake_users"] == []
+    _log, settled = again("--markers", "words")
+    assert [s for _r, s, _m in settled] == ["unchanged"] * 3
+
+
+IDLE_SPANS = r"""
+import json, sys, bpy
+sys.path.insert(0, sys.argv[-2])
+from unitaf_blender.blender.lines import idle_track, lines_of, shape_key_anim
+bpy.ops.wm.open_mainfile(filepath=sys.argv[-1])
+out = {}
+for o in bpy.data.objects:
+    anim = shape_key_anim(o) if o.type == "MESH" else None
+    if anim is None:
+        continue
+    idle = [t for t in anim.nla_tracks if t == idle_track(anim)]
+    out[o.name] = {"idle": [(t.strips[0].frame_start, t.strips[0].frame_end) for t in idle],
+                   "idle_actions": sum(1 for a in bpy.data.actions if a.get("unitaf_idle") == o.name),
+                   "lines_end": max((s.frame_end for ln in lines_of(o) for s in ln.track.strips), default=0)}
+print("JSON" + json.dumps(out))
+"""
+
+
+def test_idle_fill_is_renewed_when_rows_are_added_never_duplicated(scene, tmp_path):
+    shutil.copy(scene / "scene.blend", tmp_path / "scene.blend")
+    rows = ["object,text", "Alice,Hello.", "Bob,Hi.", "Alice,Bye."]
+    (tmp_path / "talk.csv").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "out.blend"
+
+    def run(*options):
+        proc = run_batch(str(out if out.exists() else tmp_path / "scene.blend"), "--dialogue",
+                         str(tmp_path / "talk.csv"), "--save", str(out), "--mode", "rules", *options)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        got = run_py(IDLE_SPANS, str(REPO), str(out))
+        assert got.returncode == 0, got.stderr[-2000:]
+        return proc.stdout, json.loads(got.stdout.split("JSON", 1)[1])
+
+    log, first = run("--idle", "Alice")
+    assert "idle: Alice frames" in log and first["Alice"]["idle_actions"] == 1
+    assert first["Alice"]["idle"][0][1] >= first["Alice"]["lines_end"]
+
+    # Rows added past the scene's end (frames 1-100): the next run, with or without --idle, renews it.
+    rows += [f"Alice,{w}" for w in ("One more thing about the storm last night.", "And the roof and the fence.",
+                                    "And then the old shed by the river too.")]
+    (tmp_path / "talk.csv").write_text("\n".join(rows) + "\n")
+    log, grown = run()
+    assert grown["Alice"]["lines_end"] > first["Alice"]["idle"][0][1]          # the new lines reach past it
+    assert "idle: Alice frames" in log and "renewed: idle motion covers frames" in log
+    assert grown["Alice"]["idle_actions"] == 1 and len(grown["Alice"]["idle"]) == 1
+    assert grown["Alice"]["idle"][0][1] >= grown["Alice"]["lines_end"]
+    assert grown["Bob"]["idle"] == []
+
+    # Again: nothing to renew, nothing changed; another --seed renews it once more, still one.
+    log, same = run("--idle", "Alice")
+    assert "idle:" not in log and "nothing changed, so nothing was saved" in log
+    log, reseeded = run("--idle", "Alice", "--seed", "5")
+    assert "renewed: --seed 0 -> 5" in log and reseeded["Alice"]["idle_actions"] == 1

@@ -129,3 +129,33 @@ def test_live_link_csv_export_of_the_scene_at_60_fps_from_a_timecode(blend, tmp_
         bpy.ops.unitaf.export_live_link_csv("EXEC_DEFAULT", filepath=str(tmp_path / "bad.csv"),
                                             start_timecode="half past two")
     assert not (tmp_path / "bad.csv").exists()
+
+
+def live_link_head_columns(path):
+    header, *rows = path.read_text().splitlines()
+    names = header.split(",")
+    cols = [names.index(n) for n in ("HeadYaw", "HeadPitch", "HeadRoll")]
+    return np.array([[float(r.split(",")[c]) for c in cols] for r in rows])
+
+
+@pytest.mark.parametrize("rigged", [True, False])
+def test_live_link_csv_reads_the_head_angles_back_from_the_bone_or_the_object(blend, tmp_path, rigged):
+    face, rig = rigged_face(bone_roll=1.2) if rigged else (mesh_with_keys("Face", list(ARKIT_CHANNELS)), None)
+    scene = bpy.context.scene
+    scene.frame_start, scene.frame_end = 1, 40
+    settings = scene.unitaf
+    settings.target, settings.head_motion = face, True
+    assert run_generate(text="Nod along", start_frame=1) == {"FINISHED"}
+    where = "bone 'Head' of Rig" if rigged else "object Face"
+    assert f"head motion on {where}" in settings.last_result
+    out = tmp_path / "head.csv"
+    with window_override():                                # at the scene's rate: row i is frame 1 + i
+        assert bpy.ops.unitaf.export_live_link_csv("EXEC_DEFAULT", filepath=str(out), fps=24.0) == {"FINISHED"}
+    head = live_link_head_columns(out)
+    line = lines_of(face)[0]
+    body = range(line.span.start + 3, line.span.end - 2)    # clear of the head motion's blend in and out
+    want = np.array([expected_ypr(blend, f, 1) for f in body])
+    np.testing.assert_allclose(head[[f - 1 for f in body]], want, atol=1e-4)
+    assert np.abs(want).max() > 0.05                         # the angles are there to be read back
+    if rigged:
+        assert (face.delta_rotation_euler[:] == (0.0, 0.0, 0.0)) and np.abs(head).max() > 0.05

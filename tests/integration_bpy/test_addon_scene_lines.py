@@ -97,6 +97,72 @@ def gltf_animations(tmp_path):
     return sorted(a["name"] for a in json.loads(out.read_text()).get("animations", []))
 
 
+FBX_EXPORT_IMPORT = r"""
+import json, os, sys
+sys.path.insert(0, sys.argv[3])
+import bpy
+import addon_utils      # importable once bpy has set up Blender's script paths
+import unitaf_blender
+bpy.ops.wm.open_mainfile(filepath=sys.argv[1])
+unitaf_blender.register()
+assert bpy.ops.unitaf.export_fbx(filepath=sys.argv[2]) == {"FINISHED"}
+bpy.ops.wm.read_factory_settings(use_empty=True)
+addon_utils.enable("io_scene_fbx", default_set=True)
+bpy.ops.import_scene.fbx(filepath=sys.argv[2], anim_offset=0.0)
+face = next(o for o in bpy.data.objects if o.type == "MESH")
+anim = face.data.shape_keys.animation_data
+first, last = (int(f) for f in anim.action.frame_range)
+values = {}
+for frame in range(first, last + 1):
+    bpy.context.scene.frame_set(frame)
+    values[frame] = [face.data.shape_keys.key_blocks[c].value for c in sys.argv[4].split(",")]
+print("RESULT" + json.dumps({"takes": sorted(a.name for a in bpy.data.actions), "values": values}))
+sys.stdout.flush()
+os._exit(0)     # as for glTF: the 4.2 wheel may crash on its way out after an exporter has run
+"""
+
+
+def fbx_round_trip(tmp_path):
+    """Export the scene as it is now with the add-on's FBX export, import the file back into an empty
+    Blender (both in a separate process, on a copy), and read the imported face's shape keys at every frame
+    of its take: (take names, {frame: values of CHECKED})."""
+    copy, out = tmp_path / "fbx_copy.blend", tmp_path / "scene.fbx"
+    bpy.ops.wm.save_as_mainfile(filepath=str(copy), copy=True)
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    proc = subprocess.run([sys.executable, "-c", FBX_EXPORT_IMPORT, str(copy), str(out), repo, ",".join(CHECKED)],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    [line] = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")]
+    found = json.loads(line[len("RESULT"):])
+    return found["takes"], {int(f): np.array(v) for f, v in found["values"].items()}
+
+
+def test_fbx_export_holds_every_remaining_line_after_a_retake_and_a_remove(blend, tmp_path):
+    face = mesh_with_keys("Face", list(ARKIT_CHANNELS))
+    expected = {}
+    for n, start in enumerate((1, 90, 180, 270), 1):
+        expected[start] = generate(blend, face, f"Line {n}", start)[1]
+    expected[90] = generate(blend, face, "Line 2, again", 90)[1]
+    bpy.context.scene.unitaf.line_index = bpy.data.actions.find(lines_of(face)[2].action.name)
+    assert remove() == {"FINISHED"}
+    del expected[180]
+    bpy.context.scene.frame_start, bpy.context.scene.frame_end = 100, 120    # the take still covers every line
+
+    takes, imported = fbx_round_trip(tmp_path)
+    assert len(takes) == 1                         # one take: the scene as it plays
+    cols = [CHANNEL_INDEX[c] for c in CHECKED]
+    spans = {ln.span.start: ln.span for ln in lines_of(face)}
+    for start, weights in expected.items():
+        for i in range(spans[start].end - start + 1):
+            np.testing.assert_allclose(imported[start + i], weights[i, cols], atol=1e-3,
+                                       err_msg=f"FBX frame {start + i}")
+    for frame in range(140, 255, 5):               # the removed line's frames read rest
+        np.testing.assert_allclose(imported[frame], 0.0, atol=1e-3, err_msg=f"FBX frame {frame}")
+    for frame in imported:                          # and the take equals the scene at every frame
+        np.testing.assert_allclose(imported[frame], values_at(face, frame), atol=1e-3, err_msg=f"frame {frame}")
+    assert (bpy.context.scene.frame_start, bpy.context.scene.frame_end) == (100, 120)
+
+
 def test_four_lines_retake_remove_undo_all_play(blend, tmp_path):
     face = mesh_with_keys("Face", list(ARKIT_CHANNELS))
     push_undo("before UniTAF")
@@ -231,3 +297,37 @@ def test_one_undo_brings_the_previous_take_back_and_tracks_not_ours_stay(blend):
     s = their.strips[0]
     assert (their.name, s.name, s.frame_start, s.extrapolation, s.blend_in, s.mute) == before
     assert s.action.name == "Their take" and our_fake_user_actions() == []
+
+
+def test_two_characters_a_retake_and_an_undo_survive_save_and_reload(blend, tmp_path):
+    """As a user with the defaults: two lines of Alice, one of Bob, a retake of Alice's second line, an
+    undo of it, save, reopen: every line plays at its frames, with its own sound."""
+    alice = mesh_with_keys("Alice", list(ARKIT_CHANNELS))
+    bob = mesh_with_keys("Bob", list(ARKIT_CHANNELS))
+    own = {"Alice": {}, "Bob": {}}
+    for obj, start in ((alice, 1), (bob, 50), (alice, 110)):
+        own[obj.name][start] = generate(blend, obj, f"{obj.name} at {start}", start)[1]
+    push_undo("three lines")
+    _, retaken = generate(blend, alice, "Alice at 110, again", 110)
+    assert_plays(alice, {**own["Alice"], 110: retaken})
+    retake_wav = next(ln.wav_path for ln in lines_of(alice) if ln.span.start == 110)
+    undo()
+    assert [ln.name for ln in lines_of(bpy.data.objects["Alice"])] == ["Alice at 1", "Alice at 110"]
+    bpy.ops.wm.save_mainfile()
+    bpy.ops.wm.open_mainfile(filepath=str(tmp_path / "scene.blend"))
+
+    alice, bob = bpy.data.objects["Alice"], bpy.data.objects["Bob"]
+    assert_plays(alice, own["Alice"])
+    assert_plays(bob, own["Bob"])
+    assert_rest(alice, (60, 170))
+    assert_rest(bob, (10, 120))
+    assert our_fake_user_actions() == [] and bpy.context.scene.unitaf.last_result is not None
+    assert not os.path.exists(retake_wav)                    # the undone take's WAV left with it
+    wavs = sorted(ln.wav_path for obj in (alice, bob) for ln in lines_of(obj))
+    assert len(wavs) == 3 and all(os.path.exists(w) for w in wavs)
+    if HAS_AUDIO:
+        seq = bpy.context.scene.sequence_editor
+        strips = seq.strips_all if hasattr(seq, "strips_all") else seq.sequences_all
+        got = sorted((s.frame_final_start, bpy.path.abspath(s.sound.filepath)) for s in strips if s.get(LINE_ID))
+        assert [f for f, _ in got] == [1, 50, 110]
+        assert sorted(os.path.normpath(p) for _, p in got) == [os.path.normpath(w) for w in wavs]

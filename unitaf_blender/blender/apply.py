@@ -135,6 +135,7 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
     try:
         if add_sound and result.audio_wav:
             created_wav = wav_path = sound.save_wav(result.audio_wav, sound.audio_directory(audio_dir), name)
+            lines.watch_wav(created_wav)
         elif add_sound and audio_file:
             wav_path = os.path.abspath(bpy.path.abspath(audio_file))
         written = writer.write_key_action(key, action_name, frames, curves)

@@ -24,6 +24,7 @@ BATCH_TAG = "unitaf_batch"          # on what a batch run made: the run's id (a 
 BATCH_OBJECT_TAG = "unitaf_batch_object"
 ROW_ID_TAG = "unitaf_row_id"        # the dialogue row's id, its digest and its number
 ROW_DIGEST_TAG = "unitaf_row_digest"
+ROW_SETTINGS_TAG = "unitaf_row_settings"   # the run's options that shaped the line (core/resume.py)
 ROW_TAG = "unitaf_row"
 
 
@@ -62,7 +63,8 @@ def rows_in_scene(objects: set[str]) -> list[ExistingRow]:
                 continue
             found.append(ExistingRow(row_id=str(action[ROW_ID_TAG]), digest=str(action.get(ROW_DIGEST_TAG, "")),
                                      row=int(action.get(ROW_TAG, 0)), object=name, line_id=line.line_id,
-                                     start=line.span.start, end=line.span.end + 1))
+                                     start=line.span.start, end=line.span.end + 1,
+                                     settings=str(action.get(ROW_SETTINGS_TAG, ""))))
     return found
 
 
@@ -85,10 +87,10 @@ def occupied_spans(objects: set[str]) -> dict[str, list[tuple[int, int]]]:
     return out
 
 
-def tag_row(scene: Any, applied: AppliedLine, line: DialogueLine, run_id: str) -> None:
-    """Record on the row's Action and sound strip which run and row made them."""
+def tag_row(scene: Any, applied: AppliedLine, line: DialogueLine, run_id: str, settings: str = "") -> None:
+    """Record on the row's Action and sound strip which run and row made them, and with what settings."""
     tags = {BATCH_TAG: run_id, BATCH_OBJECT_TAG: line.object, ROW_ID_TAG: line.row_id,
-            ROW_DIGEST_TAG: line.digest, ROW_TAG: line.row}
+            ROW_DIGEST_TAG: line.digest, ROW_TAG: line.row, ROW_SETTINGS_TAG: settings}
     action = bpy.data.actions.get(applied.action_name)
     targets = [action] if action is not None else []
     targets += lines.sound_strips_of(scene, applied.line_id)

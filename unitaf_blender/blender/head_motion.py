@@ -68,6 +68,21 @@ def world_quaternions(ypr: np.ndarray) -> list[Any]:
     return [Euler((float(p), float(r), float(y)), "YXZ").to_quaternion() for y, p, r in ypr]
 
 
+def head_angles(target: HeadTarget) -> tuple[float, float, float]:
+    """The yaw, pitch and roll `target` shows now (the inverse of what a line writes there): from the
+    bone's pose rotation turned back out of its rest frame, or from the object's delta rotation."""
+    if target.bone is None:
+        if target.obj.rotation_mode == "QUATERNION":
+            pitch, roll, yaw = target.obj.delta_rotation_quaternion.to_euler("YXZ")
+        else:
+            pitch, roll, yaw = target.obj.delta_rotation_euler
+        return float(yaw), float(pitch), float(roll)
+    pose_bone = target.obj.pose.bones[target.bone]
+    rest = pose_bone.bone.matrix_local.to_quaternion()
+    pitch, roll, yaw = (rest @ pose_bone.matrix_basis.to_quaternion() @ rest.inverted()).to_euler("YXZ")
+    return float(yaw), float(pitch), float(roll)
+
+
 def _curves(target: HeadTarget, ypr: np.ndarray) -> list[tuple[str, int, np.ndarray]]:
     """(data path, index, values) of the F-curves for `ypr` on `target`."""
     if target.bone is None:

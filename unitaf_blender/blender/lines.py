@@ -37,7 +37,7 @@ WAV_OWNED = "unitaf_wav_owned"    # on the Action: True when the WAV is ours (a 
 BODY_KEYS = "unitaf_body_keys"    # on the Action: how many keys from its start frame are the backend's
 MARKERS = "unitaf_markers"        # on the Action: JSON [[name, frame], ...] of the timeline markers it added
 
-_retired_wavs: set[str] = set()   # WAVs of removed lines, put away once nothing uses them
+_retired_wavs: set[str] = set()   # WAVs of ours (written, or of removed lines): put away once nothing uses them
 _put_away: dict[str, str] = {}    # WAV path -> where it waits in case an undo brings its line back
 TRASH_FOLDER = ".unitaf_removed"
 
@@ -210,6 +210,12 @@ def wavs_in_use() -> set[str]:
     used |= {os.path.abspath(str(a["unitaf_wav"])) for a in bpy.data.actions
              if is_line_action(a) and a.get("unitaf_wav")}
     return used
+
+
+def watch_wav(path: str) -> None:
+    """A WAV we just wrote for a line: if the line goes (removed, retaken, or its Generate undone), the
+    WAV goes with it at the next save."""
+    _retired_wavs.add(os.path.abspath(path))
 
 
 def purge_retired_wavs(delete: bool = False) -> list[str]:

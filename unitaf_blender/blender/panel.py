@@ -7,7 +7,7 @@ from typing import Any
 import bpy
 
 from ..core.mapping import auto_map
-from . import lines, worker
+from . import idle, lines, worker
 from .apply import shape_key_names
 from .properties import rows_mapping
 
@@ -158,11 +158,15 @@ class UNITAF_PT_lines(_SubPanel):
         row.operator("unitaf.idle_fill", text="Refill Idle" if has_idle else "Idle Fill", icon="HIDE_OFF")
         if has_idle:
             row.operator("unitaf.idle_fill", text="", icon="X").remove = True
+            if idle.stale_reason(bpy.context.scene, obj):
+                layout.label(text="Idle motion ends before the lines: Refill Idle", icon="ERROR")
         if not found:
             layout.label(text="No lines on this object yet")
             return
         layout.template_list("UNITAF_UL_lines", "", bpy.data, "actions", s, "line_index", rows=4)
-        layout.operator("unitaf.export_live_link_csv", icon="EXPORT")
+        row = layout.row(align=True)
+        row.operator("unitaf.export_live_link_csv", icon="EXPORT")
+        row.operator("unitaf.export_fbx", text="Export FBX", icon="EXPORT")
         picked = bpy.data.actions[s.line_index] if 0 <= s.line_index < len(bpy.data.actions) else None
         line = lines.line_of_action(obj, picked) if picked is not None else None
         row = layout.row(align=True)

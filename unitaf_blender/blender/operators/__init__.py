@@ -5,6 +5,7 @@ from . import (
     animate_from_audio,
     cancel,
     check_backend,
+    export_fbx,
     export_live_link,
     generate_speech_animation,
     line_ops,
@@ -22,4 +23,5 @@ CLASSES = (
     *mapping_ops.CLASSES,
     *line_ops.CLASSES,
     *export_live_link.CLASSES,
+    *export_fbx.CLASSES,
 )

@@ -1,4 +1,5 @@
-"""unitaf.export_live_link_csv: the target's face over the scene's range as a Live Link Face CSV."""
+"""unitaf.export_live_link_csv: the target's face over the scene's range as a Live Link Face CSV; the head
+angles from where head motion goes (the head bone of the mesh's armature, else the object)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ...core import live_link, timing
 from ...core.channels import CHANNEL_INDEX
 from ...core.mapping import MappingError
 from ..apply import resolve_mapping
+from ..head_motion import HeadMotionError, HeadTarget, head_angles, head_target
 from ..properties import rows_mapping
 from .common import SceneOperator, error_message, settings_of, target_object
 
@@ -20,9 +22,12 @@ if TYPE_CHECKING:
     from .common import Result
 
 
-def sample_face(scene: Any, obj: Any, mapping: dict[str, str], fps: float) -> tuple[np.ndarray, np.ndarray]:
+def sample_face(scene: Any, obj: Any, mapping: dict[str, str], fps: float,
+                head: HeadTarget | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The object's evaluated face over the scene's range at `fps`: ARKit weights [T, 52] (each channel from
-    the first shape key it drives) and head yaw, pitch, roll [T, 3] from the object's delta rotation."""
+    the first shape key it drives) and head yaw, pitch, roll [T, 3] from where head motion goes (`head`:
+    the head bone of its armature, else the object's delta rotation)."""
+    head = head if head is not None else HeadTarget(obj, None)
     scene_rate = timing.scene_fps(scene.render.fps, scene.render.fps_base)
     first, last = int(scene.frame_start), int(scene.frame_end)
     n = max(1, int(np.floor((last - first) / scene_rate * fps + 1e-6)) + 1)
@@ -32,7 +37,7 @@ def sample_face(scene: Any, obj: Any, mapping: dict[str, str], fps: float) -> tu
             sources.setdefault(channel, target)
     blocks = obj.data.shape_keys.key_blocks
     weights = np.zeros((n, len(CHANNEL_INDEX)), np.float32)
-    head = np.zeros((n, 3), np.float32)
+    angles = np.zeros((n, 3), np.float32)
     current = scene.frame_current
     try:
         for i in range(n):
@@ -40,11 +45,10 @@ def sample_face(scene: Any, obj: Any, mapping: dict[str, str], fps: float) -> tu
             scene.frame_set(int(np.floor(frame)), subframe=float(frame - np.floor(frame)))
             for channel, target in sources.items():
                 weights[i, CHANNEL_INDEX[channel]] = blocks[target].value
-            pitch, roll, yaw = obj.delta_rotation_euler
-            head[i] = (yaw, pitch, roll)
+            angles[i] = head_angles(head)
     finally:
         scene.frame_set(current)
-    return np.clip(weights, 0.0, 1.0), head
+    return np.clip(weights, 0.0, 1.0), angles
 
 
 class UNITAF_OT_export_live_link_csv(SceneOperator, bpy.types.Operator):
@@ -76,13 +80,14 @@ class UNITAF_OT_export_live_link_csv(SceneOperator, bpy.types.Operator):
             start = live_link.parse_timecode(self.start_timecode, self.fps)
             if not self.filepath:
                 raise live_link.TimecodeError("choose a file to write")
-            weights, head = sample_face(context.scene, obj, mapping, self.fps)
+            bone = str(settings.head_bone) if settings is not None else ""
+            weights, head = sample_face(context.scene, obj, mapping, self.fps, head_target(obj, bone))
             path = os.path.abspath(bpy.path.abspath(self.filepath))
             temp = path + ".tmp"
             with open(temp, "w", encoding="utf-8", newline="") as f:
                 f.write(live_link.csv_text(weights, head, self.fps, start))
             os.replace(temp, path)              # a half-written CSV never takes the file's place
-        except (MappingError, live_link.TimecodeError, OSError) as exc:
+        except (MappingError, live_link.TimecodeError, HeadMotionError, OSError) as exc:
             self.report({"ERROR"}, error_message(exc))
             return {"CANCELLED"}
         self.report({"INFO"}, f"wrote {len(weights)} rows at {self.fps:g} fps from {self.start_timecode} to {path}")

@@ -90,11 +90,11 @@ class UNITAF_OT_idle_fill(SceneOperator, bpy.types.Operator):
                 _report(self, context, "INFO", f"removed the idle motion of {obj.name}" if gone
                         else f"{obj.name} has no idle motion")
                 return {"FINISHED"}
-            first, last = idle.idle_span(scene)
+            first, last = idle.idle_span(scene, obj)
             fps = timing.scene_fps(scene.render.fps, scene.render.fps_base)
             request = IdleRequest(duration=(last - first) / fps, fps=fps, seed=int(self.seed))
             clip = backend_for_settings(addon_settings(context)).idle(request)
-            name = idle.fill_idle(scene, obj, clip, first, mapping)
+            name = idle.fill_idle(scene, obj, clip, first, mapping, seed=int(self.seed))
         except (*USER_ERRORS, ValueError) as exc:
             _report(self, context, "ERROR", error_message(exc))
             return {"CANCELLED"}
