@@ -39,6 +39,10 @@ class LineWorker:
     def pid(self) -> int:
         return os.getpid()
 
+    def version(self) -> str:
+        from ..cache.version import pipeline_version
+        return pipeline_version()
+
     def render(self, recipe: LineRecipe, audio: bytes | None) -> tuple[str, CachedLine | str]:
         from ..errors import UnitafError
         from .compute import compute_line
@@ -101,6 +105,7 @@ class RayPool:
             self._connected_here = True
         self._actor_class = ray.remote(num_cpus=1, max_restarts=0, max_task_retries=0)(LineWorker)
         self._actors = [self._actor_class.remote() for _ in range(self.workers)]
+        self._check_versions()
         print(f"render-lines: {self.workers} Ray worker(s), "
               f"{int(ray.cluster_resources().get('CPU', 0))} CPU(s) in the cluster", file=self._stream)
         return self
@@ -114,6 +119,16 @@ class RayPool:
         self._actors = []
         if self._connected_here:
             self._ray.shutdown()
+
+    def _check_versions(self) -> None:
+        """Every worker must run the driver's pipeline: the keys are the driver's, the results the workers'."""
+        from ..cache.version import pipeline_version
+        mine = pipeline_version()
+        theirs = set(self._ray.get([a.version.remote() for a in self._actors]))
+        if theirs != {mine}:
+            self.__exit__()
+            raise BadInput(f"the workers run another UniTAF pipeline ({', '.join(sorted(theirs))}) than this "
+                           f"machine ({mine}); install the same backend and models on every node")
 
     def worker_pids(self) -> list[int]:
         return list(self._ray.get([a.pid.remote() for a in self._actors]))
