@@ -109,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--audio-dir", help="folder for the WAV files (default: unitaf_audio/ beside --save)")
     p.add_argument("--pack-audio", action="store_true", help="pack the audio into the .blend")
     p.add_argument("--report", help="also write every line's outcome to this JSON file (for pipeline tools)")
+    p.add_argument("--cache", metavar="DIR",
+                   help="a line cache filled by `unitaf render-lines`: its lines are used without a backend")
     p.add_argument("--make-shape-keys", metavar="OBJECT",
                    help="first add the ARKit shape keys this head mesh lacks (docs/keymaker.md)")
     return p
@@ -122,7 +124,7 @@ def options_from_args(ns: argparse.Namespace) -> BatchOptions:
         token=ns.token, backend_python=ns.backend_python,
         audio_dir=ns.audio_dir, pack_audio=ns.pack_audio, report=ns.report, check=ns.check,
         idle=tuple(ns.idle or ()), markers=ns.markers, head_motion=ns.head_motion, head_bone=ns.head_bone,
-        make_shape_keys=ns.make_shape_keys,
+        make_shape_keys=ns.make_shape_keys, cache=ns.cache,
     )
 
 

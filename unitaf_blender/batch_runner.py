@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from .batch_report import BatchReport, LineOutcome, Progress
-from .batch_synth import Synthesizer, backend_opener, error_text, request_for
+from .batch_synth import Synthesizer, backend_opener, cache_first, error_text, request_for
 from .core import timing
 from .core.backend_api import Backend, BackendError, FaceResult, IdleRequest
 from .core.dialogue import (
@@ -67,6 +67,7 @@ class BatchOptions:
     head_motion: bool = False           # the backend's head angles onto each character's head bone / object
     head_bone: str = ""
     make_shape_keys: str | None = None  # a head mesh to give the ARKit shape keys it lacks, before the rows
+    cache: str | None = None            # a line cache (unitaf render-lines): cached lines need no backend
 
 
 class StopRequests:
@@ -361,7 +362,8 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None,
         run_id = time.strftime("%Y%m%d-%H%M%S")
         interrupted = False
         idled: list[str] = []
-        synth = Synthesizer(open_backend or backend_opener(opts), workers=opts.workers, overlap=opts.overlap)
+        synth = Synthesizer(cache_first(opts.cache, open_backend or backend_opener(opts)), workers=opts.workers,
+                            overlap=opts.overlap)
         try:
             try:
                 info = synth.warm_up()

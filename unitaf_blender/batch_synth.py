@@ -17,9 +17,11 @@ from .core.backend_api import (
     AnimateRequest,
     Backend,
     BackendError,
+    CancelCheck,
     FaceResult,
     IdleRequest,
     IdleResult,
+    Progress,
     SpeakRequest,
 )
 from .core.dialogue import DialogueError, DialogueLine
@@ -149,6 +151,56 @@ class Synthesizer:
                 b.close()
             except Exception as exc:  # noqa: BLE001 - closing must not hide the run's own outcome
                 print(f"batch: closing the backend: {exc}", file=sys.stderr)
+
+
+class CacheFirst:
+    """A backend that answers from a line cache when it holds the line, and opens the real backend only
+    for the first line it does not hold (so a run whose lines are all cached starts no backend)."""
+
+    def __init__(self, cache_dir: str, open_backend: Callable[[], Backend]):
+        from .core.line_cache import LineCacheReader
+        self._cache = LineCacheReader(cache_dir)
+        self._open = open_backend
+        self._backend: Backend | None = None
+        self.hits = 0
+
+    def _real(self) -> Backend:
+        if self._backend is None:
+            self._backend = self._open()
+        return self._backend
+
+    def info(self) -> dict:
+        if self._backend is None:
+            return {"name": f"line cache {self._cache.root}"}
+        return self._backend.info()
+
+    def _cached(self, request: SpeakRequest | AnimateRequest) -> FaceResult | None:
+        got = self._cache.get(request)
+        if got is not None:
+            self.hits += 1
+        return got
+
+    def speak(self, request: SpeakRequest, progress: Progress | None = None,
+              cancel: CancelCheck | None = None) -> FaceResult:
+        return self._cached(request) or self._real().speak(request, progress, cancel)
+
+    def animate(self, request: AnimateRequest, progress: Progress | None = None,
+                cancel: CancelCheck | None = None) -> FaceResult:
+        return self._cached(request) or self._real().animate(request, progress, cancel)
+
+    def idle(self, request: IdleRequest) -> IdleResult:
+        return self._real().idle(request)
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+
+
+def cache_first(cache_dir: str | None, open_backend: Callable[[], Backend]) -> Callable[[], Backend]:
+    """The batch's opener, reading the line cache first when one is given."""
+    if not cache_dir:
+        return open_backend
+    return lambda: CacheFirst(cache_dir, open_backend)
 
 
 def backend_opener(opts: BatchOptions) -> Callable[[], Backend]:

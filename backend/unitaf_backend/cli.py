@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "serve": "serve",
     "make-shape-keys": "make_shape_keys",
     "export-onnx": "export_onnx",
+    "render-lines": "render_lines",
 }
 
 

@@ -162,7 +162,7 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
             if note:
                 notes.append(note)
         writer.assign_action(key, written, start_frame=int(start_frame))
-        lines.settle(obj, fps)             # its ramps, and its neighbours' (they may now share one)
+        lines.settle(obj, fps, around=new_id)   # its ramps, and its neighbours' (they may now share one)
         if head is not None and result.head is not None:
             ypr = head_motion_lib.sample(np.asarray(result.head, np.float32), result.fps, fps, n)
             head_action = head_motion_lib.write_head_motion(

@@ -149,12 +149,24 @@ def _body(line: LineOnScene) -> _Body | None:
     return _Body(line, curves, frames, np.stack(columns, axis=1))
 
 
-def settle(obj: Any, fps: float) -> None:
+def settle(obj: Any, fps: float, around: str | None = None) -> None:
     """Give every line of `obj` its ramps (onset and decay, or a shared ramp to a close neighbour) and
-    make its strip cover them; then the tracks' extrapolation and blends (see writer.settle_tracks)."""
+    make its strip cover them; then the tracks' extrapolation and blends (see writer.settle_tracks).
+
+    With `around` (a line id just added), only that line and its two neighbours are re-written: a line's
+    ramps depend on itself and its neighbours only, so the others are as they were (adding a line costs
+    the same however many the character has)."""
     anim = shape_key_anim(obj)
     idle = idle_track(anim)
-    bodies = [b for b in (_body(line) for line in lines_of(obj)) if b is not None]
+    every = lines_of(obj)
+    at = next((i for i, line in enumerate(every) if line.line_id == around), None) if around else None
+    if at is None:
+        bodies = [b for b in (_body(line) for line in every) if b is not None]
+        rewrite = {id(b) for b in bodies}
+    else:   # the neighbours' own neighbours are read too: they decide whether a neighbour's far ramp is shared
+        near = [(i, _body(every[i])) for i in range(max(0, at - 2), min(len(every), at + 3))]
+        bodies = [b for _, b in near if b is not None]
+        rewrite = {id(b) for i, b in near if b is not None and abs(i - at) <= 1}
     leads = {id(b): line_envelope.onset(b.values[0], int(b.frames[0]), fps) for b in bodies}
     tails = {id(b): line_envelope.decay(b.values[-1], int(b.frames[-1]), fps) for b in bodies}
     if idle is not None:          # the strip blends against the idle motion; the keys hold
@@ -167,8 +179,10 @@ def settle(obj: Any, fps: float) -> None:
             tails[id(a)], leads[id(b)] = line_envelope.bridge(a.values[-1], int(a.frames[-1]),
                                                               b.values[0], int(b.frames[0]))
             shared |= {(id(a), "tail"), (id(b), "lead")}
-    blends = {}
+    blends = {line.track.name: (line.track.strips[0].blend_in, line.track.strips[0].blend_out) for line in every}
     for b in bodies:
+        if id(b) not in rewrite:
+            continue
         frames, values = line_envelope.assemble(leads[id(b)], b.frames, b.values, tails[id(b)])
         for i, fc in enumerate(b.curves):
             replace_keys(fc, frames, values[:, i])
