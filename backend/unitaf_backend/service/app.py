@@ -30,7 +30,8 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from .. import __version__
-from ..errors import BadInput, NotInstalled, UnitafError
+from ..audio import DecodeBudget
+from ..errors import BadInput, Busy, NotInstalled, UnitafError
 from . import wire
 from .audio_io import decode_audio
 from .config import API_VERSION, ServiceConfig
@@ -104,6 +105,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     job_changes = ChangeSignal()
     jobs.on_change = job_changes.notify
     catalog = Catalog()
+    decoding = DecodeBudget(limits.max_decoding_bytes)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -139,6 +141,10 @@ def create_app(config: ServiceConfig) -> FastAPI:
     @app.exception_handler(NotInstalled)
     async def on_not_installed(_r: Request, err: NotInstalled) -> JSONResponse:
         return _error(422, str(err), kind="not_installed")
+
+    @app.exception_handler(Busy)
+    async def on_capacity(_r: Request, err: Busy) -> JSONResponse:
+        return _error(503, str(err), headers={"Retry-After": "1"}, kind="busy")
 
     @app.exception_handler(UnitafError)
     async def on_unitaf(_r: Request, err: UnitafError) -> JSONResponse:
@@ -222,7 +228,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         if options.transcript is not None:
             check_text(options.transcript, "transcript", limits.max_transcript_chars, required=False)
         spec = emotion_spec(options.emotion, options.intensity)
-        audio, rate = await run_in_threadpool(decode_audio, data, limits.max_audio_seconds)
+        audio, rate = await run_in_threadpool(decode_audio, data, limits.max_audio_seconds, decoding)
         pipeline = await run_in_threadpool(load_pipeline)
         req = pipeline.AnimateRequest(
             audio=audio, sample_rate=rate, transcript=(options.transcript or None), emotion=spec,

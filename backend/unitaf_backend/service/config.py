@@ -18,6 +18,7 @@ class Limits:
     max_json_bytes: int = 256 * 1024        # body of a JSON request
     max_upload_bytes: int = AUDIO_LIMITS.max_bytes + 64 * 1024  # an animate body: the WAV plus its form
     max_audio_seconds: float = AUDIO_LIMITS.max_seconds          # length of an uploaded recording
+    max_decoding_bytes: int = 256 * 1024 * 1024  # decoded audio being made at once, all requests together
     max_running_jobs: int = 1               # jobs computing at once (the pipeline uses every core itself)
     max_queued_jobs: int = 8                # jobs waiting for a worker; beyond that: 429
     job_timeout_s: float = 600.0            # a running job is cancelled after this long
@@ -37,6 +38,8 @@ class Limits:
             "max_upload_bytes": self.max_upload_bytes,
             "max_audio_bytes": AUDIO_LIMITS.max_bytes,
             "max_audio_seconds": self.max_audio_seconds,
+            "max_decoded_samples": AUDIO_LIMITS.max_decoded_samples,
+            "max_decoding_bytes": self.max_decoding_bytes,
             "max_running_jobs": self.max_running_jobs,
             "max_queued_jobs": self.max_queued_jobs,
             "job_timeout_s": self.job_timeout_s,
