@@ -129,3 +129,43 @@ def test_eight_bombs_at_once_are_refused_and_memory_stays_bounded(bomb):
         assert peak[0] - before < ADMISSION_RSS_BOUND_MB, (before, peak[0])
     finally:
         served.stop()
+
+
+def test_hi_twelve_hundred_times_gets_a_clear_400_and_info_lists_the_speech_limits(server):
+    with server.client() as c:
+        limits = c.get("/v1/info").json()["limits"]
+        assert limits["max_speech_seconds"] == 400.0 and limits["max_pending_speech_seconds"] >= 400.0
+        r = c.post("/v1/speak", json={"text": "Hi. " * 1200})
+        assert r.status_code == 400, r.text
+        assert "s of speech" in r.json()["error"] and "the limit is 400 s a line" in r.json()["error"]
+        assert c.get("/v1/health").json()["jobs"].get("queued", 0) == 0
+
+
+def test_unitaf_speak_of_3000_random_characters_is_refused_in_one_line(tmp_path):
+    import random
+    import subprocess
+    import sys
+    rng = random.Random(11)
+    noise = "".join(chr(rng.randint(0x20, 0x2FFF)) for _ in range(3000)).replace("\x00", "")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "unitaf_backend", "speak", noise, "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if "s of speech" in line]
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_the_server_wide_speech_budget_turns_away_more_than_it_can_make():
+    from unitaf_backend.service.config import Limits
+    from unitaf_backend.service.jobs import JobManager, QueueFull
+    release = threading.Event()
+    jobs = JobManager(Limits(max_pending_speech_seconds=500.0))
+    try:
+        jobs.submit("speak", lambda p, c: release.wait(5) and b"", speech_seconds=300.0)
+        with pytest.raises(QueueFull, match="300 s of speech to make already"):
+            jobs.submit("speak", lambda p, c: b"", speech_seconds=300.0)
+        jobs.submit("speak", lambda p, c: b"", speech_seconds=150.0)
+    finally:
+        release.set()
+        jobs.shutdown()

@@ -17,6 +17,7 @@ from ..errors import BadInput
 MODES = ("auto", "neural", "rules")
 MIN_FPS, MAX_FPS = 1.0, 240.0
 MAX_TRANSCRIPT_CHARS = 20_000
+MAX_SPEECH_SECONDS = 400.0          # one line's predicted speech: 5,000 characters of prose are about 320 s
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class AnimateRequest:
 class CheckedSpeak:
     emotion: np.ndarray             # float32 [8]
     mode: str                       # "neural" or "rules" (auto resolved)
+    predicted_seconds: float        # the speech the text will make (speech.estimate)
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,21 @@ def resolve_mode(mode: str) -> str:
 
 def check_speak(req: SpeakRequest) -> CheckedSpeak:
     check_common(req.fps, req.mode)
-    return CheckedSpeak(emotion=parse_emotion(req.emotion), mode=resolve_mode(req.mode))
+    emotion = parse_emotion(req.emotion)
+    seconds = check_speech_length(req.text, req.voice)
+    return CheckedSpeak(emotion=emotion, mode=resolve_mode(req.mode), predicted_seconds=seconds)
+
+
+def check_speech_length(text: str, voice: str | None, max_seconds: float = MAX_SPEECH_SECONDS) -> float:
+    """Admit a text by the seconds of speech it will make (from its phone count), before any is made."""
+    from ..speech.estimate import estimate
+
+    predicted = estimate(text, voice)
+    if predicted.seconds > max_seconds:
+        raise BadInput(f"the text would make about {predicted.seconds:.0f} s of speech ({predicted.phones} phones, "
+                       f"{predicted.sentences} sentences); the limit is {max_seconds:g} s a line: split it "
+                       "into several lines")
+    return predicted.seconds
 
 
 def check_animate(req: AnimateRequest) -> CheckedRecording:

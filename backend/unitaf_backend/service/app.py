@@ -32,6 +32,7 @@ from starlette.exceptions import HTTPException
 from .. import __version__
 from ..audio import DecodeBudget
 from ..errors import BadInput, Busy, NotInstalled, UnitafError
+from ..pipeline.requests import check_speech_length
 from . import wire
 from .audio_io import decode_audio
 from .config import API_VERSION, ServiceConfig
@@ -187,11 +188,12 @@ def create_app(config: ServiceConfig) -> FastAPI:
         pipeline = await run_in_threadpool(load_pipeline)
         request = pipeline.SpeakRequest(text=body.text, emotion=spec, voice=body.voice, fps=body.fps,
                                         mode=body.mode, seed=body.seed, head_motion=body.head_motion)
+        seconds = await run_in_threadpool(check_speech_length, body.text, body.voice, limits.max_speech_seconds)
 
         def work(progress: Progress, cancel: CancelCheck) -> bytes:
             return wire.face_payload(pipeline.speak(request, progress=progress, cancel=cancel))
 
-        return _accepted(jobs.submit("speak", work).id)
+        return _accepted(jobs.submit("speak", work, speech_seconds=seconds).id)
 
     @app.post("/v1/idle", summary="An idle clip (blinks, gaze, breathing) for the gaps between lines; answers "
                                  "at once with the binary payload (kind `idle`, array `weights`)",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..audio import LIMITS as AUDIO_LIMITS
-from ..pipeline.requests import MAX_TRANSCRIPT_CHARS
+from ..pipeline.requests import MAX_SPEECH_SECONDS, MAX_TRANSCRIPT_CHARS
 from ..speech.text import MAX_CHARS
 
 API_VERSION = 1                 # bumped on any incompatible change of the /v1 routes or their JSON
@@ -15,6 +15,8 @@ API_VERSION = 1                 # bumped on any incompatible change of the /v1 r
 class Limits:
     max_text_chars: int = MAX_CHARS         # one speak request's text: the TTS's own limit
     max_transcript_chars: int = MAX_TRANSCRIPT_CHARS  # an animate transcript: the recording path's limit
+    max_speech_seconds: float = MAX_SPEECH_SECONDS  # one speak request's predicted speech (phone count)
+    max_pending_speech_seconds: float = 1200.0  # predicted speech of all unfinished jobs; beyond that: 429
     max_json_bytes: int = 256 * 1024        # body of a JSON request
     max_upload_bytes: int = AUDIO_LIMITS.max_bytes + 64 * 1024  # an animate body: the WAV plus its form
     max_audio_seconds: float = AUDIO_LIMITS.max_seconds          # length of an uploaded recording
@@ -34,6 +36,8 @@ class Limits:
         return {
             "max_text_chars": self.max_text_chars,
             "max_transcript_chars": self.max_transcript_chars,
+            "max_speech_seconds": self.max_speech_seconds,
+            "max_pending_speech_seconds": self.max_pending_speech_seconds,
             "max_json_bytes": self.max_json_bytes,
             "max_upload_bytes": self.max_upload_bytes,
             "max_audio_bytes": AUDIO_LIMITS.max_bytes,
