@@ -28,8 +28,9 @@ class Limits:
     result_ttl_s: float = 600.0             # a finished job is dropped this long after it ended
     max_wait_s: float = 30.0                # longest long-poll a client may ask for
     max_requests: int = 64                  # requests being handled at once; beyond that: 503 JSON
-    max_connections: int = 128              # open connections; beyond that uvicorn itself answers 503
-    body_timeout_s: float = 30.0            # a request body that stalls this long: 408
+    max_connections: int = 128              # open connections; beyond that the oldest idle one is closed
+    header_timeout_s: float = 10.0          # a request's headers must arrive within this (connection closed)
+    body_timeout_s: float = 30.0            # a request body not complete this long after it began: 408
     keep_alive_s: int = 5                   # idle keep-alive connections are closed after this long
 
     def as_dict(self) -> dict:
@@ -49,6 +50,9 @@ class Limits:
             "job_timeout_s": self.job_timeout_s,
             "result_ttl_s": self.result_ttl_s,
             "max_wait_s": self.max_wait_s,
+            "max_connections": self.max_connections,
+            "header_timeout_s": self.header_timeout_s,
+            "body_timeout_s": self.body_timeout_s,
         }
 
 

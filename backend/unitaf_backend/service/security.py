@@ -66,7 +66,7 @@ class BodyTimeout(HTTPException):
     """The client stopped sending its body part way; rendered as a 408 JSON error."""
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(status_code=408, detail=f"the request body stalled for more than {seconds:g} s",
+        super().__init__(status_code=408, detail=f"the request body took more than {seconds:g} s to arrive",
                          headers={"Connection": "close"})
 
 
@@ -134,17 +134,22 @@ class GuardMiddleware:
 
 
 def _guarded_receive(receive: Receive, limit: int, timeout_s: float) -> Receive:
-    """Counts the body against its limit, and gives up on a body that stalls (only while it is incomplete:
-    afterwards `receive` just waits for a disconnect, which may take as long as it likes)."""
+    """Counts the body against its limit, and gives up on a body not complete `timeout_s` after reading
+    began, however it trickles (only while it is incomplete: afterwards `receive` just waits for a
+    disconnect, which may take as long as it likes)."""
     received = 0
     complete = False
+    deadline: float | None = None
 
     async def wrapped() -> Message:
-        nonlocal received, complete
+        nonlocal received, complete, deadline
         if complete:
             return await receive()
+        loop = asyncio.get_running_loop()
+        if deadline is None:
+            deadline = loop.time() + timeout_s
         try:
-            message = await asyncio.wait_for(receive(), timeout=timeout_s)
+            message = await asyncio.wait_for(receive(), timeout=max(0.0, deadline - loop.time()))
         except TimeoutError:
             raise BodyTimeout(timeout_s) from None
         if message["type"] == "http.request":
