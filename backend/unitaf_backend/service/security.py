@@ -21,6 +21,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..errors import BadInput
 
 LOOPBACK_NAMES = ("localhost",)
+# A body refused by its Content-Length is read and dropped (up to these) before the 413 is sent: closing a
+# connection with unread data resets it, and the client would lose the answer ("connection reset").
+DRAIN_MAX_BYTES = 256 * 1024 * 1024
+DRAIN_MAX_S = 10.0
 ANIMATE_PATH = "/v1/animate"
 
 
@@ -113,6 +117,7 @@ class GuardMiddleware:
                 await JSONResponse({"error": "Content-Length is not a number"}, 400)(scope, receive, send)
                 return
             if int(declared) > limit:
+                await _drain(receive, DRAIN_MAX_BYTES, DRAIN_MAX_S)
                 await JSONResponse({"error": BodyTooLarge(limit).detail}, 413,
                                    headers={"Connection": "close"})(scope, receive, send)
                 return
@@ -131,6 +136,22 @@ class GuardMiddleware:
                 return 401, "missing or wrong token: send 'Authorization: Bearer <token>'", {
                     "WWW-Authenticate": "Bearer"}
         return None
+
+
+async def _drain(receive: Receive, max_bytes: int, max_s: float) -> None:
+    """Read and drop the request body, up to `max_bytes` or `max_s` seconds, whichever comes first."""
+    loop = asyncio.get_running_loop()
+    end, dropped = loop.time() + max_s, 0
+    while dropped <= max_bytes:
+        try:
+            message = await asyncio.wait_for(receive(), timeout=max(0.0, end - loop.time()))
+        except TimeoutError:
+            return
+        if message["type"] != "http.request":
+            return
+        dropped += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def _guarded_receive(receive: Receive, limit: int, timeout_s: float) -> Receive:
