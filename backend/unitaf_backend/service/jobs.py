@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..errors import BadInput, Cancelled, NotInstalled, UnitafError
+from ..memory import release_freed_memory
 from .config import Limits
 
 log = logging.getLogger("unitaf.service")
@@ -145,7 +146,9 @@ class JobManager:
             job.deleted = True
             if not job.worker_busy:
                 del self._jobs[job_id]
-            return True
+                job.result = None
+        release_freed_memory()          # its result (megabytes for a long line) is garbage now
+        return True
 
     def counts(self) -> dict[str, int]:
         with self._lock:
@@ -197,6 +200,7 @@ class JobManager:
                 self._changed_locked(job)
                 if job.deleted:
                     self._jobs.pop(job.id, None)
+            release_freed_memory()      # the job's buffers are garbage now: the RSS comes back down
 
     def _complete(self, job: Job, work: Work, progress: Progress, cancelled: CancelCheck, deadline: float) -> None:
         try:
