@@ -58,6 +58,14 @@ class CheckedRecording:
     mode: str
 
 
+MAX_SEED = 2**31 - 1                # the service's range, so the CLI accepts exactly what the service does
+
+
+def check_seed(seed: int) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) <= MAX_SEED:
+        raise BadInput(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
+
+
 def check_common(fps: float, mode: str) -> None:
     if not (MIN_FPS <= float(fps) <= MAX_FPS):
         raise BadInput(f"fps must be between {MIN_FPS:g} and {MAX_FPS:g}, got {fps}")
@@ -75,6 +83,7 @@ def resolve_mode(mode: str) -> str:
 
 def check_speak(req: SpeakRequest) -> CheckedSpeak:
     check_common(req.fps, req.mode)
+    check_seed(req.seed)
     emotion = parse_emotion(req.emotion)
     seconds = check_speech_length(req.text, req.voice)
     return CheckedSpeak(emotion=emotion, mode=resolve_mode(req.mode), predicted_seconds=seconds)
@@ -94,6 +103,7 @@ def check_speech_length(text: str, voice: str | None, max_seconds: float = MAX_S
 
 def check_animate(req: AnimateRequest) -> CheckedRecording:
     check_common(req.fps, req.mode)
+    check_seed(req.seed)
     audio = check_audio(req.audio, req.sample_rate)
     emotion = parse_emotion(req.emotion)
     transcript = (req.transcript or "").strip() or None
