@@ -10,15 +10,15 @@ With the ``bpy`` wheel (plain Python; the first argument is the .blend to open):
 
 This module is the command line; ``batch_runner`` runs the rows (``batch_synth`` asks the backend,
 ``batch_report`` reports) and ``blender/batch_scene`` reads and saves the scene. Exit codes: 0 every row
-landed (or was already in the scene), 1 some row failed, 2 the run could not start or save, 130 stopped by
-Ctrl-C or SIGTERM (what landed is saved). ``docs/batch.md`` has the details.
+landed (or was already in the scene), 1 some row failed, 2 the run could not start, save or write its
+report (a missing folder for --save/--report, a file that is not a .blend, an unreadable dialogue), 130
+stopped by Ctrl-C or SIGTERM (what landed is saved). ``docs/batch.md`` has the details.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import sys
 from pathlib import Path
@@ -39,6 +39,8 @@ from .batch_report import (  # noqa: F401 - the batch's public names, for script
     BatchReport,
     LineOutcome,
     Progress,
+    output_path_problem,
+    write_report,
 )
 from .batch_runner import LAYOUTS, BatchOptions, SaveError, check_dialogue, run_batch
 from .batch_synth import Synthesizer, request_for  # noqa: F401
@@ -138,6 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     if opts.workers < 1:
         print("batch: --workers must be at least 1", file=sys.stderr)
         return EXIT_CANNOT_RUN
+    problem = (None if opts.check else output_path_problem(opts.save, "--save")) \
+        or output_path_problem(opts.report, "--report")
+    if problem:
+        print(f"batch: {problem}; nothing was run", file=sys.stderr)
+        return EXIT_CANNOT_RUN
     try:
         report = check_dialogue(opts) if opts.check else run_batch(opts)
     except (DialogueError, BackendError, SaveError, KeymakerError) as exc:
@@ -148,8 +155,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     print(report.summary())
     if opts.report:
-        with open(opts.report, "w", encoding="utf-8") as f:
-            json.dump(report.to_json(), f, indent=1)
+        try:
+            write_report(opts.report, report)
+        except OSError as exc:
+            kept = f"the scene was saved as {report.saved}" if report.saved else "nothing else was changed"
+            print(f"batch: could not write the report {os.path.abspath(opts.report)}: {exc.strerror or exc}; "
+                  f"{kept}", file=sys.stderr)
+            return EXIT_CANNOT_RUN
     return report.exit_code
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from typing import TextIO
@@ -96,6 +99,35 @@ class BatchReport:
         elif not self.landed and not self.removed and not self.interrupted:
             lines.append("nothing changed, so nothing was saved")
         return "\n".join(lines)
+
+
+def output_path_problem(path: str | None, flag: str) -> str | None:
+    """Why `path` cannot be written by this run (its folder is missing, or it is a folder), or None.
+    The batch never creates folders for its outputs: a mistyped path is said, not made."""
+    if not path:
+        return None
+    full = os.path.abspath(path)
+    folder = os.path.dirname(full)
+    if os.path.isdir(full):
+        return f"{flag} {path} is a folder; give a file name"
+    if not os.path.isdir(folder):
+        return f"{flag} {path}: the folder {folder} does not exist (create it first; the batch makes no folders)"
+    return None
+
+
+def write_report(path: str, report: BatchReport) -> None:
+    """The JSON report, all or nothing: a temp file beside it, then renamed. OSError names the path."""
+    full = os.path.abspath(path)
+    fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(full)}.", suffix=".tmp", dir=os.path.dirname(full))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(report.to_json(), f, indent=1)
+        os.chmod(temp, 0o644)
+        os.replace(temp, full)
+    except BaseException:
+        if os.path.exists(temp):
+            os.remove(temp)
+        raise
 
 
 class Progress:

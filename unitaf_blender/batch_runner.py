@@ -411,7 +411,9 @@ def run_batch(opts: BatchOptions, out: TextIO | None = None,
                     batch_scene.save_blend(save_path, [o.sound_strip for o in report.landed], scene,
                                            opts.pack_audio)
                 except (OSError, RuntimeError) as exc:
-                    raise SaveError(f"could not save {save_path}: {exc}") from None
+                    kept = "the previous file is kept as it was" if os.path.exists(save_path) else "nothing was saved"
+                    reason = getattr(exc, "strerror", None) or exc
+                    raise SaveError(f"could not save {save_path}: {reason}; {kept}") from None
             report.saved = save_path
     report.wall_s = time.perf_counter() - t0
     return report

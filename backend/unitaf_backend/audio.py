@@ -5,12 +5,21 @@ The CLI, the service (uploads), the add-on's in-process path and the recording s
 the service reports ``LIMITS`` in /v1/info and the add-on reads them from there. Any format soundfile reads
 (WAV 8/16/24/32-bit PCM or float, FLAC, OGG), any sample rate in range, mono or multi-channel, becomes
 float32 mono in [-1, 1]. Imports only numpy (soundfile loads on first use).
+
+Admission comes before work: the header is read first and a file is refused by its decoded size (frames x
+channels, ``LIMITS.max_decoded_samples``) before one sample is decoded, so a small compressed file that
+would expand to gigabytes costs nothing; the samples are then decoded in blocks of ``DECODE_BLOCK`` frames
+straight into the mono float32 array, so a multi-channel file never exists in memory at full width. A
+``DecodeBudget`` bounds the bytes being decoded at once across threads (the service shares one).
 """
 
 from __future__ import annotations
 
 import io
 import math
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from math import gcd
@@ -18,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import BadInput
+from .errors import BadInput, Busy
 
 
 @dataclass(frozen=True)
@@ -28,12 +37,54 @@ class AudioLimits:
     min_seconds: float = 0.05
     max_seconds: float = 600.0                  # ten minutes: longer takes are split by the user
     max_bytes: int = 128 * 1024 * 1024          # a file (or upload): ten minutes of 48 kHz 16-bit stereo fit
+    max_decoded_samples: int = 600 * 48_000 * 2  # frames x channels: ten minutes of 48 kHz stereo
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
 LIMITS = AudioLimits()
+DECODE_BLOCK = 1 << 16                          # frames decoded per read: 64 Ki frames x channels x 4 bytes
+
+
+class DecodeBusy(Busy):
+    """The decode budget stayed full for the whole wait: other recordings are being decoded."""
+
+
+class DecodeBudget:
+    """Bytes of decoded audio allowed in memory at once, shared by every thread that decodes.
+
+    A decode reserves its output size (frames x 4 bytes, known from the header) before it starts and gives it
+    back when the caller is done with the decode; one that would pass the budget waits up to `wait_s`, then
+    is refused with ``DecodeBusy``. A single decode larger than the budget is allowed when nothing else runs,
+    so every file within the limits can be decoded.
+    """
+
+    def __init__(self, max_bytes: int, wait_s: float = 10.0) -> None:
+        self.max_bytes = int(max_bytes)
+        self.wait_s = float(wait_s)
+        self._used = 0
+        self._cond = threading.Condition()
+
+    @property
+    def used(self) -> int:
+        return self._used
+
+    @contextmanager
+    def reserve(self, nbytes: int) -> Iterator[None]:
+        nbytes = int(nbytes)
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._used == 0 or self._used + nbytes <= self.max_bytes,
+                                       timeout=self.wait_s):
+                raise DecodeBusy(f"the backend is decoding {_mb(self._used)} of audio already (budget "
+                                 f"{_mb(self.max_bytes)}); try again shortly")
+            self._used += nbytes
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._used -= nbytes
+                self._cond.notify_all()
 
 
 def _mb(n: int) -> str:
@@ -41,13 +92,37 @@ def _mb(n: int) -> str:
 
 
 def read_wav(source: str | Path | bytes, name: str | None = None,
-             limits: AudioLimits = LIMITS) -> tuple[np.ndarray, int]:
+             limits: AudioLimits = LIMITS, budget: DecodeBudget | None = None) -> tuple[np.ndarray, int]:
     """Decode a recording (a path or the file's bytes) to float32 mono in [-1, 1] and its sample rate.
 
-    The length is checked from the header before the samples are read, so an over-long file costs nothing.
+    Rate, length and decoded size are checked from the header before the samples are read, so a file
+    over a limit costs nothing; `budget` (when given) is held while decoding.
     """
-    import soundfile as sf
+    handle, name = _source(source, name, limits)
+    with _readable(name):
+        import soundfile as sf
+        with sf.SoundFile(handle) as f:
+            rate, frames = admit(f.samplerate, f.frames, f.channels, name, limits)
+            if budget is None:
+                return check_audio(_decode_mono(f, frames), rate, name, limits), rate
+            with budget.reserve(frames * 4):
+                return check_audio(_decode_mono(f, frames), rate, name, limits), rate
 
+
+def read_header(source: str | Path | bytes, name: str | None = None,
+                limits: AudioLimits = LIMITS) -> tuple[int, int]:
+    """The admission checks alone (size, header, rate, length, decoded size) without decoding a sample:
+    (sample rate, frames). What a dry run uses to say whether the real run would accept the file."""
+    handle, name = _source(source, name, limits)
+    with _readable(name):
+        import soundfile as sf
+        with sf.SoundFile(handle) as f:
+            return admit(f.samplerate, f.frames, f.channels, name, limits)
+
+
+def _source(source: str | Path | bytes, name: str | None, limits: AudioLimits) -> tuple[object, str]:
+    """(what soundfile opens, the name to show), after the checks on the file itself (there, not empty,
+    within the byte limit)."""
     is_bytes = isinstance(source, (bytes, bytearray, memoryview))
     name = name or ("the audio" if is_bytes else str(source))
     if is_bytes:
@@ -64,19 +139,48 @@ def read_wav(source: str | Path | bytes, name: str | None = None,
         raise BadInput(f"{name} is empty (no samples)")
     if size > limits.max_bytes:
         raise BadInput(f"{name} is {_mb(size)}; the limit is {_mb(limits.max_bytes)}")
+    return handle, name
+
+
+@contextmanager
+def _readable(name: str) -> Iterator[None]:
+    """A decoder's error -> one BadInput line naming the file."""
+    import soundfile as sf
     try:
-        with sf.SoundFile(handle) as f:
-            rate, frames = int(f.samplerate), int(f.frames)
-            _check_rate(rate, name, limits)
-            _check_length(frames / rate, name, limits)
-            data = f.read(dtype="float32", always_2d=True)
+        yield
     except BadInput:
         raise
     except (sf.LibsndfileError, RuntimeError, ValueError, TypeError, OverflowError) as err:
         reason = getattr(err, "error_string", None) or str(err).rsplit(": ", 1)[-1]
         raise BadInput(f"{name} is not a readable WAV file ({reason.rstrip('.')})") from None
-    audio = data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
-    return check_audio(audio, rate, name, limits), rate
+
+
+def admit(sample_rate: int, frames: int, channels: int, name: str = "the audio",
+          limits: AudioLimits = LIMITS) -> tuple[int, int]:
+    """Refuse a recording by what its header says it costs: rate, length and decoded size."""
+    rate, frames, channels = int(sample_rate), int(frames), int(channels)
+    _check_rate(rate, name, limits)
+    _check_length(frames / rate, name, limits)
+    if channels < 1:
+        raise BadInput(f"{name} has no audio channels")
+    if frames * channels > limits.max_decoded_samples:
+        raise BadInput(f"{name} decodes to {frames * channels:,} samples ({channels} channels x {frames:,} "
+                       f"frames); the limit is {limits.max_decoded_samples:,} (ten minutes of 48 kHz stereo)")
+    return rate, frames
+
+
+def _decode_mono(f, frames: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Read `frames` frames block by block, each mixed down to mono into one preallocated array."""
+    out = np.empty(frames, np.float32)
+    done = 0
+    while done < frames:
+        block = f.read(min(DECODE_BLOCK, frames - done), dtype="float32", always_2d=True)
+        n = block.shape[0]
+        if n == 0:
+            break                        # the header promised more than the file holds: keep what is there
+        out[done:done + n] = block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0]
+        done += n
+    return out[:done]
 
 
 def _check_rate(sample_rate: int, name: str, limits: AudioLimits) -> None:

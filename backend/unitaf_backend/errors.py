@@ -15,3 +15,7 @@ class NotInstalled(UnitafError):
 
 class Cancelled(UnitafError):
     """The caller cancelled the work."""
+
+
+class Busy(UnitafError):
+    """The backend is at a capacity limit right now (not the request's fault): HTTP 503, retry shortly."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import wave
 
 import pytest
 
@@ -25,12 +26,20 @@ from unitaf_blender.core.dialogue import (
 HEADER = "object,start,text,audio,transcript,emotion,intensity,voice"     # the columns rows below fill
 
 
+def tiny_wav(path, seconds: float = 0.5, rate: int = 16000) -> None:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"\0\0" * int(seconds * rate))
+
+
 def test_columns_are_the_documented_ones():
     assert set(HEADER.split(",")) | {"id", "overlap", "after"} == set(COLUMNS)
 
 
 def test_csv_defaults_and_values(tmp_path):
-    (tmp_path / "take1.wav").write_bytes(b"RIFF")
+    tiny_wav(tmp_path / "take1.wav")
     content = (
         f"{HEADER}\n"
         "Alice,10,Hello there.,,,happy,0.8,joe\n"
@@ -106,7 +115,7 @@ def test_json_same_fields(tmp_path):
 def test_read_dialogue_by_suffix_and_relative_audio(tmp_path):
     sub = tmp_path / "takes"
     sub.mkdir()
-    (sub / "a.wav").write_bytes(b"RIFF")
+    tiny_wav(sub / "a.wav")
     (tmp_path / "lines.csv").write_text("\ufeffobject,audio\nFace,takes/a.wav\n", encoding="utf-8")
     d = read_dialogue(tmp_path / "lines.csv")
     assert d.lines[0].audio == str(sub / "a.wav")
@@ -250,3 +259,33 @@ def test_per_character_layout_is_the_old_one_with_anchors():
         lay.reserve_line(ln, p.start, p.end)
         got.append(p.start)
     assert got == [1, 1, 15, 29]
+
+
+def test_malformed_files_are_one_error_naming_the_line():
+    with pytest.raises(DialogueError, match="line 2: a cell is longer than 131,072 characters"):
+        parse_csv('object,text\nFace,"' + "a" * 140_000 + '"\n', "/tmp")
+    with pytest.raises(DialogueError, match=r'line 3: a quote \(\"\) opened there is never closed'):
+        parse_csv('object,text\nFace,Hi.\nFace,"Open.\nFace,One.\nFace,Two.\n', "/tmp")
+    with pytest.raises(DialogueError, match="nested too deeply"):
+        parse_json("[" * 200_000 + "]" * 200_000, "/tmp")
+    multi = parse_csv('object,text\nFace,"Two lines,\nin one cell."\nFace,Next.\n', "/tmp")
+    assert [ln.text for ln in multi.lines] == ["Two lines,\nin one cell.", "Next."]   # legal quoting still works
+
+
+def test_rows_are_refused_as_the_real_run_would(tmp_path):
+    tiny_wav(tmp_path / "ok.wav")
+    tiny_wav(tmp_path / "fast.wav", rate=8000)
+    data = bytearray((tmp_path / "fast.wav").read_bytes())
+    data[24:28] = (1_000_000_000).to_bytes(4, "little")
+    (tmp_path / "fast.wav").write_bytes(bytes(data))
+    (tmp_path / "short.wav").write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt ")
+    tiny_wav(tmp_path / "tiny.wav", seconds=0.01)
+    rows = ["object,text,audio", "Face,,ok.wav", "Face,,fast.wav", "Face,,short.wav", "Face,,tiny.wav",
+            "Face," + "x" * 5001 + ",", "Face,a\x00b,"]
+    d = parse_csv("\n".join(rows) + "\n", str(tmp_path))
+    problems = {p.row: p.message for p in d.problems}
+    assert [ln.row for ln in d.lines] == [1]
+    assert "unsupported sample rate 1000000000 Hz" in problems[2]
+    assert "not a readable WAV file" in problems[3]
+    assert "too short (10 ms" in problems[4]
+    assert "5001 characters" in problems[5] and "NUL character" in problems[6]

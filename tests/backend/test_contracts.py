@@ -68,3 +68,12 @@ def test_cli_lists_commands_and_rejects_missing_text(capsys):
     assert "unitaf" in capsys.readouterr().out
     assert main(["speak", "--out", "unused"]) == 2
     assert "give the text to speak" in capsys.readouterr().err
+
+
+def test_the_addons_wav_header_limits_are_the_backends():
+    from unitaf_backend.audio import LIMITS
+    from unitaf_blender.core import wav_header as w
+
+    assert (w.MIN_SAMPLE_RATE, w.MAX_SAMPLE_RATE) == (LIMITS.min_sample_rate, LIMITS.max_sample_rate)
+    assert (w.MIN_SECONDS, w.MAX_SECONDS) == (LIMITS.min_seconds, LIMITS.max_seconds)
+    assert (w.MAX_DECODED_SAMPLES, w.MAX_BYTES) == (LIMITS.max_decoded_samples, LIMITS.max_bytes)

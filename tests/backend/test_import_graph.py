@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2] / "backend" / PACKAGE
 
 # top-level part of the package -> layer; a module may import its own layer or lower ones only
 LAYERS: dict[str, int] = {
-    "__init__": 0, "errors": 0, "channels": 0, "emotion": 0, "audio": 0,
+    "__init__": 0, "errors": 0, "channels": 0, "emotion": 0, "audio": 0, "memory": 0,
     "speech": 1, "face": 2, "prosody_emotion": 2, "a2f": 3, "head": 3, "keymaker": 3, "output": 4, "cache": 4,
     "pipeline": 5, "service": 6, "cluster": 7, "commands": 7, "cli": 8, "__main__": 9,
 }

@@ -116,6 +116,7 @@ def first_run(tmp_path_factory):
         "Alice,,Let us go.,,,,,",                                          # 10
     ]
     (d / "lines.csv").write_text("\n".join(rows) + "\n")
+    (d / "out").mkdir()                          # the batch makes no folders for its outputs
     out = d / "out" / "out.blend"
     proc = run_batch(str(scene), "--dialogue", str(d / "lines.csv"), "--save", str(out), "--gap", str(GAP),
                      "--mode", "rules", "--layout", "per-character", "--report", str(d / "report1.json"))

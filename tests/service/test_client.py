@@ -243,3 +243,30 @@ def test_a_recording_over_the_backends_reported_limit_is_refused_before_upload(s
     too_big = b"RIFF" + bytes(LIMITS.max_bytes)
     with pytest.raises(BackendError, match=r"this backend accepts recordings up to 128 MB"):
         backend.animate(AnimateRequest(wav_bytes=too_big))
+
+
+def test_an_upload_over_the_servers_limit_shows_the_limit_message_not_a_crash(server):
+    """A client that does not know the limit (an older server's info, a proxy's lower cap) uploads 130 MB:
+    the server reads and drops the body, answers 413, and the client shows that message."""
+    from unitaf_backend.service.config import Limits
+
+    backend = HttpBackend(server.url, timeout=60)
+    backend._audio_limit = lambda: None                        # as if /v1/info said nothing about it
+    too_big = b"RIFF" + bytes(130 * 1024 * 1024)
+    with pytest.raises(BackendError, match=f"request body is larger than the limit of {Limits().max_upload_bytes}"):
+        backend.animate(AnimateRequest(wav_bytes=too_big))
+
+
+def test_a_raw_json_post_over_the_limit_reads_its_413_before_the_close(server):
+    body = b'{"text": "' + b"a" * 300_000 + b'"}'
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"POST /v1/speak HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        sock.settimeout(30)
+        answer = b""
+        while True:
+            chunk = sock.recv(65536)              # a reset here (unread body) would raise ConnectionResetError
+            if not chunk:
+                break
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 413") and b"larger than the limit" in answer

@@ -153,13 +153,26 @@ def blender_quiet() -> Iterator[None]:
         os.close(devnull)
 
 
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+ZSTD_SEEKABLE_FOOTER = b"\xb1\xea\x92\x8f"      # the last 4 bytes of zstd's seekable format
+BLEND_MAGICS = (b"BLENDER", b"\x1f\x8b", ZSTD_MAGIC)   # plain, gzip and zstd compressed
+
+
 def open_scene(blend: str | None) -> Any:
     """Open the .blend named on the command line (plain Python); inside Blender, the open file's scene."""
     if blend:
         if not os.path.isfile(blend):
             raise DialogueError(f".blend file not found: {blend}")
-        with blender_quiet():
-            bpy.ops.wm.open_mainfile(filepath=os.path.abspath(blend), load_ui=False)
+        with open(blend, "rb") as f:
+            magic = f.read(7)
+        if not magic.startswith(BLEND_MAGICS):
+            raise DialogueError(f"{blend} is not a .blend file")
+        try:
+            with blender_quiet():
+                bpy.ops.wm.open_mainfile(filepath=os.path.abspath(blend), load_ui=False)
+        except RuntimeError as exc:
+            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else "unknown error"
+            raise DialogueError(f"Blender cannot open {blend}: {reason}") from None
     return bpy.context.scene
 
 
@@ -201,13 +214,31 @@ def keep_previous(save_path: str) -> None:
     os.replace(staging, backup)
 
 
+def check_complete_blend(path: str) -> None:
+    """Blender reports a save as done even when a write failed part way (a full disk), so the file is
+    checked before it replaces anything: an uncompressed .blend ends with its ENDB block, a compressed one
+    (zstd, Blender's default) with the seek table's footer magic."""
+    with open(path, "rb") as f:
+        magic = f.read(7)
+        f.seek(max(0, os.path.getsize(path) - 32))
+        tail = f.read()
+    if magic == b"BLENDER":
+        complete = b"ENDB" in tail
+    elif magic.startswith(ZSTD_MAGIC):
+        complete = tail.endswith(ZSTD_SEEKABLE_FOOTER)
+    else:
+        complete = True                  # gzip (files of old Blenders): no cheap check
+    if not complete:
+        raise OSError(f"the file Blender wrote is incomplete ({os.path.getsize(path):,} bytes, no end block); "
+                      "the disk may be full")
+
+
 def save_blend(save_path: str, sound_names: list[str], scene: Any, pack: bool) -> None:
     """Save as `save_path` without ever leaving a half-written file there: the .blend is written to a temp
     file beside it and renamed over it; the file it replaces is kept as `.blend1`. WAVs of removed lines
     that nothing uses any more are deleted first (and the add-on's own save handler finds none left)."""
     lines.purge_retired_wavs(delete=True)        # a batch has no undo to bring them back
-    folder = os.path.dirname(save_path) or "."
-    os.makedirs(folder, exist_ok=True)
+    folder = os.path.dirname(save_path) or "."           # must exist: the batch makes no folders
     temp = os.path.join(folder, f".{os.path.basename(save_path)}.{os.getpid()}.tmp.blend")
     prefs: Any = bpy.context.preferences
     paths = prefs.filepaths
@@ -219,6 +250,7 @@ def save_blend(save_path: str, sound_names: list[str], scene: Any, pack: bool) -
             bpy.ops.wm.save_as_mainfile(filepath=temp)   # relative paths are remapped to the new folder
             if make_sounds_relative(scene):
                 bpy.ops.wm.save_mainfile()
+        check_complete_blend(temp)
         keep_previous(save_path)
         os.replace(temp, save_path)
     except BaseException:

@@ -7,6 +7,7 @@ add-on runs outside an installed extension (tests, bpy-module scripts).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -37,17 +38,37 @@ def audio_directory(override: str | None = None) -> str:
 
 
 def save_wav(wav_bytes: bytes, directory: str, text: str) -> str:
-    """Write the WAV under a new name derived from the text; returns its absolute path."""
+    """Write the WAV under a new name derived from the text; returns its absolute path.
+
+    All or nothing: the bytes go to a hidden temp file in the same folder, which is then linked to the new
+    name (a link never replaces an existing file) and removed, so a full disk never leaves a truncated WAV;
+    the OSError then names the path and says nothing was kept."""
     stem = file_stem(text)
-    for _ in range(100):
-        path = unique_file_path(directory, stem, ".wav")
-        try:
-            with open(path, "xb") as f:     # 'x': an existing file is never replaced
-                f.write(wav_bytes)
-            return path
-        except FileExistsError:
-            continue
-    raise OSError(f"could not find a free file name for {stem!r} in {directory}")
+    temp = os.path.join(directory, f".{stem}.{os.getpid()}.{id(wav_bytes):x}.tmp")
+    try:
+        with open(temp, "xb") as f:
+            f.write(wav_bytes)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.remove(temp)
+        raise OSError(f"cannot write the line's audio in {directory}: {exc.strerror or exc}; "
+                      "no WAV was left there") from None
+    try:
+        for _ in range(100):
+            path = unique_file_path(directory, stem, ".wav")
+            try:
+                os.link(temp, path)         # never replaces a file; the temp name goes below
+                return path
+            except FileExistsError:
+                continue
+            except OSError:                 # a file system without hard links: a rename, checked first
+                if not os.path.exists(path):
+                    os.replace(temp, path)
+                    return path
+        raise OSError(f"could not find a free file name for {stem!r} in {directory}")
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(temp)
 
 
 def free_channel(scene: Any, frame_start: int, frame_end: int) -> int:

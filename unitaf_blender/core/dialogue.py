@@ -32,10 +32,12 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
 from . import timing
-from .line_inputs import EMOTION_PRESETS
+from .line_inputs import EMOTION_PRESETS, InputError, clean_text
+from .wav_header import WavHeaderError, read_wav_header
 
 COLUMNS: tuple[str, ...] = ("id", "object", "start", "overlap", "after", "text", "audio", "transcript",
                             "emotion", "intensity", "voice")
@@ -121,10 +123,10 @@ def read_dialogue(path: str | os.PathLike[str], default_object: str | None = Non
 
 def parse_csv(content: str, base_dir: str, default_object: str | None = None) -> Dialogue:
     """Parse CSV text with a header row. Blank lines are skipped and do not count as rows."""
-    reader = csv.reader(io.StringIO(content))
+    reader = csv.reader(io.StringIO(content), strict=True)
     header: list[str] | None = None
     records: list[dict[str, object]] = []
-    for cells in reader:
+    for cells in _csv_records(reader):
         if not any(c.strip() for c in cells):
             continue
         if header is None:
@@ -140,12 +142,34 @@ def parse_csv(content: str, base_dir: str, default_object: str | None = None) ->
     return _check_records(records, base_dir, default_object)
 
 
+def _csv_records(reader) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+    """The reader's records; a malformed file is one DialogueError naming the line it starts on."""
+    while True:
+        first = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            reason = str(exc)
+            if "field limit" in reason:
+                raise DialogueError(f"dialogue CSV line {first}: a cell is longer than {csv.field_size_limit():,} "
+                                    "characters (a line of text is at most 5,000)") from None
+            if "unexpected end of data" in reason:
+                raise DialogueError(f"dialogue CSV line {first}: a quote (\") opened there is never closed, so "
+                                    "the rest of the file would be one cell; close it") from None
+            raise DialogueError(f"dialogue CSV line {reader.line_num}: {reason}") from None
+        yield cells
+
+
 def parse_json(content: str, base_dir: str, default_object: str | None = None) -> Dialogue:
     """Parse a JSON list of line objects, or an object with a ``lines`` list."""
     try:
         data = json.loads(content)
     except json.JSONDecodeError as exc:
         raise DialogueError(f"dialogue JSON is not valid: {exc}") from None
+    except RecursionError:
+        raise DialogueError("dialogue JSON is nested too deeply to be a dialogue (a list of line objects)") from None
     if isinstance(data, dict) and "lines" in data:
         data = data["lines"]
     if not isinstance(data, list):
@@ -291,6 +315,17 @@ def _check_record(row: int, record: dict[str, object], base_dir: str, default_ob
             raise _RowError(f"audio must be a .wav file, got {audio!r}")
         if not os.path.isfile(audio_path):
             raise _RowError(f"audio file not found: {audio_path}")
+        try:
+            read_wav_header(audio_path)          # what the backend refuses from the header, refused here
+        except WavHeaderError as exc:
+            raise _RowError(str(exc)) from None
+    if text:
+        try:
+            clean_text(text)
+        except InputError as exc:
+            raise _RowError(str(exc)) from None
+    if transcript and "\x00" in transcript:
+        raise _RowError("the transcript contains a NUL character")
 
     emotion = (_cell(record, "emotion") or DEFAULT_EMOTION).lower()
     if emotion not in EMOTION_PRESETS:

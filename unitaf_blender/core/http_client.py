@@ -90,7 +90,12 @@ def send(endpoint: Endpoint, method: str, path: str, *, body: bytes | None = Non
     all_headers.update(headers or {})
     where = endpoint.url
     try:
-        conn.request(method, parts.path.rstrip("/") + path, body=body, headers=all_headers)
+        try:
+            conn.request(method, parts.path.rstrip("/") + path, body=body, headers=all_headers)
+        except (ConnectionResetError, BrokenPipeError):
+            if body is None:
+                raise
+            # the server stopped reading the body part way: it may have answered why (413) before closing
         response = conn.getresponse()
         data = response.read()
         return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, data)

@@ -28,6 +28,8 @@ def clean_text(text: str) -> str:
         raise InputError("the line is empty: type what the character should say")
     if len(cleaned) > MAX_TEXT_CHARS:
         raise InputError(f"the line has {len(cleaned)} characters; split it (at most {MAX_TEXT_CHARS})")
+    if "\x00" in cleaned:
+        raise InputError("the line contains a NUL character")
     return cleaned
 
 

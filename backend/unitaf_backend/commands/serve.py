@@ -22,6 +22,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-running", type=int, default=1, help="jobs computed at once (default 1)")
     p.add_argument("--max-queued", type=int, default=8, help="jobs waiting beyond those; more get 429 (default 8)")
     p.add_argument("--job-timeout", type=float, default=600.0, help="seconds before a job is stopped (default 600)")
+    p.add_argument("--header-timeout", type=float, default=10.0,
+                   help="seconds a connection may take to send a request's headers before it is closed (default 10)")
     p.add_argument("--no-warmup", action="store_true",
                    help="do not load the speech and face stages at start (the first line then loads them)")
     p.add_argument("--access-log", action="store_true", help="log every request to stderr")
@@ -36,11 +38,11 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         raise BadInput(f"--port must be between 0 and 65535, got {args.port}")
-    if args.max_running < 1 or args.max_queued < 0 or not args.job_timeout > 0:
-        raise BadInput("--max-running must be >= 1, --max-queued >= 0 and --job-timeout > 0")
+    if args.max_running < 1 or args.max_queued < 0 or not args.job_timeout > 0 or not args.header_timeout > 0:
+        raise BadInput("--max-running must be >= 1, --max-queued >= 0, --job-timeout and --header-timeout > 0")
     token = args.token if args.token is not None else os.environ.get(TOKEN_ENV) or None
     limits = Limits(max_running_jobs=args.max_running, max_queued_jobs=args.max_queued,
-                    job_timeout_s=args.job_timeout)
+                    job_timeout_s=args.job_timeout, header_timeout_s=args.header_timeout)
     serve(ServiceConfig(host=args.host, port=args.port, token=token, limits=limits),
           stop_on_stdin_eof=args.stop_on_stdin_eof, access_log=args.access_log, warm=not args.no_warmup)
     return 0

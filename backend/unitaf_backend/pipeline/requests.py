@@ -18,6 +18,7 @@ from ..errors import BadInput
 MODES = ("auto", "neural", "rules")
 MIN_FPS, MAX_FPS = 1.0, 240.0
 MAX_TRANSCRIPT_CHARS = 20_000
+MAX_SPEECH_SECONDS = 400.0          # one line's predicted speech: 5,000 characters of prose are about 320 s
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class AnimateRequest:
 class CheckedSpeak:
     emotion: np.ndarray             # float32 [8]
     mode: str                       # "neural" or "rules" (auto resolved)
+    predicted_seconds: float        # the speech the text will make (speech.estimate)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,14 @@ class CheckedRecording:
     transcript: str | None          # stripped; None when empty
     mode: str
     hear_emotion: bool = False      # emotion "auto": heard per sentence from the recording (neutral until then)
+
+
+MAX_SEED = 2**31 - 1                # the service's range, so the CLI accepts exactly what the service does
+
+
+def check_seed(seed: int) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) <= MAX_SEED:
+        raise BadInput(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
 
 
 def check_common(fps: float, mode: str) -> None:
@@ -75,11 +85,27 @@ def resolve_mode(mode: str) -> str:
 
 def check_speak(req: SpeakRequest) -> CheckedSpeak:
     check_common(req.fps, req.mode)
-    return CheckedSpeak(emotion=parse_emotion(req.emotion), mode=resolve_mode(req.mode))
+    check_seed(req.seed)
+    emotion = parse_emotion(req.emotion)
+    seconds = check_speech_length(req.text, req.voice)
+    return CheckedSpeak(emotion=emotion, mode=resolve_mode(req.mode), predicted_seconds=seconds)
+
+
+def check_speech_length(text: str, voice: str | None, max_seconds: float = MAX_SPEECH_SECONDS) -> float:
+    """Admit a text by the seconds of speech it will make (from its phone count), before any is made."""
+    from ..speech.estimate import estimate
+
+    predicted = estimate(text, voice)
+    if predicted.seconds > max_seconds:
+        raise BadInput(f"the text would make about {predicted.seconds:.0f} s of speech ({predicted.phones} phones, "
+                       f"{predicted.sentences} sentences); the limit is {max_seconds:g} s a line: split it "
+                       "into several lines")
+    return predicted.seconds
 
 
 def check_animate(req: AnimateRequest) -> CheckedRecording:
     check_common(req.fps, req.mode)
+    check_seed(req.seed)
     audio = check_audio(req.audio, req.sample_rate)
     hear_emotion = is_auto(req.emotion)
     emotion = parse_emotion("neutral" if hear_emotion else req.emotion)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..face.animation import FaceAnimation
 from .mouth import mouth, source_for, spoken_input
 from .progress import CancelCheck, Progress, step
-from .requests import SpeakRequest, check_speak
+from .requests import MAX_SPEECH_SECONDS, SpeakRequest, check_speak
 from .tail import finish
 
 
@@ -15,7 +15,9 @@ def speak(req: SpeakRequest, progress: Progress | None = None, cancel: CancelChe
 
     checked = check_speak(req)
     step(progress, cancel, 0.0, "speech")
-    spoken = speech.synthesize(req.text, emotion=checked.emotion, voice=req.voice, seed=req.seed, cancel=cancel)
+    # the prediction admitted the line; the synthesis stops at the limit whatever the prediction said
+    spoken = speech.synthesize(req.text, emotion=checked.emotion, voice=req.voice, seed=req.seed, cancel=cancel,
+                               max_seconds=MAX_SPEECH_SECONDS * 1.25)
     step(progress, cancel, 0.6, "face")
     weights = mouth(source_for(checked.mode, spoken=True), spoken_input(spoken, req.fps))
     step(progress, cancel, 0.85, "expression")

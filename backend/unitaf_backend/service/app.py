@@ -30,7 +30,9 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from .. import __version__
-from ..errors import BadInput, NotInstalled, UnitafError
+from ..audio import DecodeBudget
+from ..errors import BadInput, Busy, NotInstalled, UnitafError
+from ..pipeline.requests import check_speech_length
 from . import wire
 from .audio_io import decode_audio
 from .config import API_VERSION, ServiceConfig
@@ -52,12 +54,32 @@ def _validation_message(errors: list[Any]) -> str:
         kind = e.get("type", "")
         if kind == "json_invalid":
             parts.append("the body is not valid JSON")
+        elif loc == ["text"] and kind in ("string_too_short", "string_pattern_mismatch"):
+            given = e.get("input")
+            parts.append("text contains a NUL character" if isinstance(given, str) and "\x00" in given
+                         else "text is empty")
+        elif kind == "string_too_long" and isinstance(e.get("input"), str):
+            limit = (e.get("ctx") or {}).get("max_length")
+            parts.append(f"{'.'.join(loc)} is {len(e['input'])} characters long; the limit is {limit}")
         elif not loc and kind in ("model_attributes_type", "dict_type", "model_type", "missing"):
             parts.append("the body must be a JSON object (Content-Type: application/json)")
         else:
             where = ".".join(loc)
             parts.append(f"{where}: {e.get('msg', 'invalid')}" if where else str(e.get("msg", "invalid")))
     return "invalid request: " + "; ".join(dict.fromkeys(parts))
+
+
+def _allowed_methods(app: FastAPI, scope: dict) -> list[str]:
+    """The methods of every route whose path matches the request's (OPTIONS always)."""
+    from starlette.routing import Match
+
+    methods = {"OPTIONS"}
+    for route in app.router.routes:
+        match, _ = route.matches(scope)
+        if match is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    order = ("GET", "HEAD", "POST", "DELETE", "OPTIONS")
+    return sorted(methods, key=lambda m: (order.index(m) if m in order else len(order), m))
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
@@ -104,6 +126,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     job_changes = ChangeSignal()
     jobs.on_change = job_changes.notify
     catalog = Catalog()
+    decoding = DecodeBudget(limits.max_decoding_bytes)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -133,12 +156,24 @@ def create_app(config: ServiceConfig) -> FastAPI:
         return _error(422, _validation_message(list(err.errors())))
 
     @app.exception_handler(HTTPException)
-    async def on_http(_r: Request, err: HTTPException) -> JSONResponse:
-        return _error(err.status_code, str(err.detail), headers=dict(err.headers or {}))
+    async def on_http(request: Request, err: HTTPException) -> Response:
+        headers = dict(err.headers or {})
+        if err.status_code == 405:       # Allow lists every route of the path, not only the first one's
+            allowed = _allowed_methods(app, request.scope)
+            headers["Allow"] = ", ".join(allowed)
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers=headers)
+            return _error(405, f"{request.method} is not allowed here; allowed: {', '.join(allowed)}",
+                          headers=headers)
+        return _error(err.status_code, str(err.detail), headers=headers)
 
     @app.exception_handler(NotInstalled)
     async def on_not_installed(_r: Request, err: NotInstalled) -> JSONResponse:
         return _error(422, str(err), kind="not_installed")
+
+    @app.exception_handler(Busy)
+    async def on_capacity(_r: Request, err: Busy) -> JSONResponse:
+        return _error(503, str(err), headers={"Retry-After": "1"}, kind="busy")
 
     @app.exception_handler(UnitafError)
     async def on_unitaf(_r: Request, err: UnitafError) -> JSONResponse:
@@ -181,11 +216,12 @@ def create_app(config: ServiceConfig) -> FastAPI:
         pipeline = await run_in_threadpool(load_pipeline)
         request = pipeline.SpeakRequest(text=body.text, emotion=spec, voice=body.voice, fps=body.fps,
                                         mode=body.mode, seed=body.seed, head_motion=body.head_motion)
+        seconds = await run_in_threadpool(check_speech_length, body.text, body.voice, limits.max_speech_seconds)
 
         def work(progress: Progress, cancel: CancelCheck) -> bytes:
             return wire.face_payload(pipeline.speak(request, progress=progress, cancel=cancel))
 
-        return _accepted(jobs.submit("speak", work).id)
+        return _accepted(jobs.submit("speak", work, speech_seconds=seconds).id)
 
     @app.post("/v1/idle", summary="An idle clip (blinks, gaze, breathing) for the gaps between lines; answers "
                                  "at once with the binary payload (kind `idle`, array `weights`)",
@@ -222,7 +258,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         if options.transcript is not None:
             check_text(options.transcript, "transcript", limits.max_transcript_chars, required=False)
         spec = emotion_spec(options.emotion, options.intensity)
-        audio, rate = await run_in_threadpool(decode_audio, data, limits.max_audio_seconds)
+        audio, rate = await run_in_threadpool(decode_audio, data, limits.max_audio_seconds, decoding)
         pipeline = await run_in_threadpool(load_pipeline)
         req = pipeline.AnimateRequest(
             audio=audio, sample_rate=rate, transcript=(options.transcript or None), emotion=spec,

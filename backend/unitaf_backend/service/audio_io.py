@@ -7,14 +7,15 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..audio import LIMITS, read_wav
+from ..audio import LIMITS, DecodeBudget, read_wav
 
 
-def decode_audio(data: bytes, max_seconds: float | None = None) -> tuple[np.ndarray, int]:
+def decode_audio(data: bytes, max_seconds: float | None = None,
+                 budget: DecodeBudget | None = None) -> tuple[np.ndarray, int]:
     """An uploaded recording -> float32 mono [N] and its rate, by the backend's one audio reader and limits
-    (`max_seconds` only ever tightens the shared limit)."""
+    (`max_seconds` only ever tightens the shared limit; `budget` is the server's bytes-decoding-at-once)."""
     limits = LIMITS if max_seconds is None else replace(LIMITS, max_seconds=min(LIMITS.max_seconds, max_seconds))
-    return read_wav(bytes(data), "the uploaded audio", limits)
+    return read_wav(data, "the uploaded audio", limits, budget)
 
 
 def wav_bytes(audio: np.ndarray, sample_rate: int) -> bytes:

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..errors import BadInput, Cancelled, NotInstalled, UnitafError
+from ..memory import release_freed_memory
 from .config import Limits
 
 log = logging.getLogger("unitaf.service")
@@ -55,6 +56,7 @@ class Job:
     worker_busy: bool = True         # the work function has not returned yet (it holds a worker)
     deleted: bool = False            # the client dropped it; forget it once the worker lets go
     cancel_requested: threading.Event = field(default_factory=threading.Event)
+    speech_seconds: float = 0.0      # predicted seconds of speech the job makes (0 for a recording)
 
     @property
     def is_finished(self) -> bool:
@@ -88,16 +90,20 @@ class JobManager:
 
     # ---- the API's side -------------------------------------------------------------------------
 
-    def submit(self, kind: str, work: Work) -> Job:
+    def submit(self, kind: str, work: Work, speech_seconds: float = 0.0) -> Job:
         with self._lock:
             if self._closed:
                 raise ShuttingDown("the backend is shutting down")
             self._purge_locked()
-            busy = sum(1 for j in self._jobs.values() if j.worker_busy)
+            busy = [j for j in self._jobs.values() if j.worker_busy]
             capacity = self.limits.max_running_jobs + self.limits.max_queued_jobs
-            if busy >= capacity:
-                raise QueueFull(f"the backend is busy with {busy} jobs (limit {capacity}); try again shortly")
-            job = Job(id=uuid.uuid4().hex, kind=kind, created=self.clock())
+            if len(busy) >= capacity:
+                raise QueueFull(f"the backend is busy with {len(busy)} jobs (limit {capacity}); try again shortly")
+            pending = sum(j.speech_seconds for j in busy)
+            if busy and pending + speech_seconds > self.limits.max_pending_speech_seconds:
+                raise QueueFull(f"the backend has {pending:.0f} s of speech to make already (limit "
+                                f"{self.limits.max_pending_speech_seconds:g} s); try again shortly")
+            job = Job(id=uuid.uuid4().hex, kind=kind, created=self.clock(), speech_seconds=speech_seconds)
             self._jobs[job.id] = job
         self._pool.submit(self._run, job, work)
         return job
@@ -140,7 +146,9 @@ class JobManager:
             job.deleted = True
             if not job.worker_busy:
                 del self._jobs[job_id]
-            return True
+                job.result = None
+        release_freed_memory()          # its result (megabytes for a long line) is garbage now
+        return True
 
     def counts(self) -> dict[str, int]:
         with self._lock:
@@ -192,6 +200,7 @@ class JobManager:
                 self._changed_locked(job)
                 if job.deleted:
                     self._jobs.pop(job.id, None)
+            release_freed_memory()      # the job's buffers are garbage now: the RSS comes back down
 
     def _complete(self, job: Job, work: Work, progress: Progress, cancelled: CancelCheck, deadline: float) -> None:
         try:

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from ..pipeline import MAX_FPS, MIN_FPS  # light: the pipeline loads its stages only when it runs
+from ..speech.text import MAX_CHARS
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON Schema's `integer` is any number without a fraction (571.0 included): accept it as 571."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Seed = Annotated[int, Field(ge=0, le=2**31 - 1), BeforeValidator(_whole_number)]
+MAX_IDLE_FRAMES = 108_000            # an hour at 30 fps: an idle clip is made at once, in the request
 
 Mode = Literal["auto", "neural", "rules"]
 
@@ -20,12 +32,14 @@ class _Options(BaseModel):
                              description="strength of a named preset, 0..1 (must stay 1 for a mix)")
     fps: float = Field(30.0, ge=MIN_FPS, le=MAX_FPS, allow_inf_nan=False)
     mode: Mode = "auto"
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    seed: Seed = 0
     head_motion: bool = False
 
 
 class SpeakBody(_Options):
-    text: str = Field(description="the line to speak (UTF-8; length limit in /v1/info `limits`)")
+    text: str = Field(min_length=1, max_length=MAX_CHARS, pattern=r"^[^\x00]*[^\s\x00][^\x00]*$",
+                      description="the line to speak (UTF-8, not only white space, no NUL; length limit in "
+                                  "/v1/info `limits`)")
     voice: str | None = Field(None, max_length=128, description="a voice name from /v1/info, or null")
 
 
@@ -39,10 +53,18 @@ class IdleBody(BaseModel):
 
     duration: float = Field(gt=0.0, le=3600.0, allow_inf_nan=False, description="seconds of idle motion")
     fps: float = Field(30.0, ge=MIN_FPS, le=MAX_FPS, allow_inf_nan=False)
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    seed: Seed = 0
     blinks: bool = True
     gaze: bool = True
     breathing: bool = True
+
+    @model_validator(mode="after")
+    def _bounded(self) -> IdleBody:
+        frames = self.duration * self.fps
+        if frames > MAX_IDLE_FRAMES:
+            raise ValueError(f"the idle clip would be {frames:,.0f} frames; at most {MAX_IDLE_FRAMES:,} "
+                             "(an hour at 30 fps): ask for a shorter one or a lower fps")
+        return self
 
 
 class ErrorBody(BaseModel):

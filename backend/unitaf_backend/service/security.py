@@ -21,6 +21,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..errors import BadInput
 
 LOOPBACK_NAMES = ("localhost",)
+# A body refused by its Content-Length is read and dropped (up to these) before the 413 is sent: closing a
+# connection with unread data resets it, and the client would lose the answer ("connection reset").
+DRAIN_MAX_BYTES = 256 * 1024 * 1024
+DRAIN_MAX_S = 10.0
 ANIMATE_PATH = "/v1/animate"
 
 
@@ -66,7 +70,7 @@ class BodyTimeout(HTTPException):
     """The client stopped sending its body part way; rendered as a 408 JSON error."""
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(status_code=408, detail=f"the request body stalled for more than {seconds:g} s",
+        super().__init__(status_code=408, detail=f"the request body took more than {seconds:g} s to arrive",
                          headers={"Connection": "close"})
 
 
@@ -113,6 +117,7 @@ class GuardMiddleware:
                 await JSONResponse({"error": "Content-Length is not a number"}, 400)(scope, receive, send)
                 return
             if int(declared) > limit:
+                await _drain(receive, DRAIN_MAX_BYTES, DRAIN_MAX_S)
                 await JSONResponse({"error": BodyTooLarge(limit).detail}, 413,
                                    headers={"Connection": "close"})(scope, receive, send)
                 return
@@ -133,18 +138,39 @@ class GuardMiddleware:
         return None
 
 
+async def _drain(receive: Receive, max_bytes: int, max_s: float) -> None:
+    """Read and drop the request body, up to `max_bytes` or `max_s` seconds, whichever comes first."""
+    loop = asyncio.get_running_loop()
+    end, dropped = loop.time() + max_s, 0
+    while dropped <= max_bytes:
+        try:
+            message = await asyncio.wait_for(receive(), timeout=max(0.0, end - loop.time()))
+        except TimeoutError:
+            return
+        if message["type"] != "http.request":
+            return
+        dropped += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
+
+
 def _guarded_receive(receive: Receive, limit: int, timeout_s: float) -> Receive:
-    """Counts the body against its limit, and gives up on a body that stalls (only while it is incomplete:
-    afterwards `receive` just waits for a disconnect, which may take as long as it likes)."""
+    """Counts the body against its limit, and gives up on a body not complete `timeout_s` after reading
+    began, however it trickles (only while it is incomplete: afterwards `receive` just waits for a
+    disconnect, which may take as long as it likes)."""
     received = 0
     complete = False
+    deadline: float | None = None
 
     async def wrapped() -> Message:
-        nonlocal received, complete
+        nonlocal received, complete, deadline
         if complete:
             return await receive()
+        loop = asyncio.get_running_loop()
+        if deadline is None:
+            deadline = loop.time() + timeout_s
         try:
-            message = await asyncio.wait_for(receive(), timeout=timeout_s)
+            message = await asyncio.wait_for(receive(), timeout=max(0.0, deadline - loop.time()))
         except TimeoutError:
             raise BodyTimeout(timeout_s) from None
         if message["type"] == "http.request":

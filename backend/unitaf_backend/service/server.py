@@ -20,6 +20,7 @@ from .. import __version__
 from ..errors import BadInput
 from .app import create_app
 from .config import API_VERSION, ServiceConfig
+from .connections import guarded_protocol
 from .security import check_bind
 
 READY_PREFIX = "UNITAF_READY"
@@ -117,7 +118,8 @@ def serve(config: ServiceConfig, *, stop_on_stdin_eof: bool = False, access_log:
     app = create_app(config)
     uv_config = uvicorn.Config(
         app, log_config=_LOGGING, access_log=access_log, lifespan="on",
-        limit_concurrency=config.limits.max_connections, timeout_keep_alive=config.limits.keep_alive_s,
+        http=guarded_protocol(config.limits.header_timeout_s, config.limits.max_connections),
+        timeout_keep_alive=config.limits.keep_alive_s,
         timeout_graceful_shutdown=5, h11_max_incomplete_event_size=64 * 1024, server_header=False,
     )
     on_ready = (lambda: app.state.jobs.run_in_background(warm_up)) if warm else None

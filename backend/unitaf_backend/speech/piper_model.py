@@ -107,14 +107,8 @@ def _session_of(holder: list, options):  # type: ignore[no-untyped-def]
 def _release_freed_memory() -> None:
     """Hand memory the C heap keeps after large frees back to the system (glibc), so the models loaded
     next reuse it instead of raising the process's peak; a no-op elsewhere."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+    from ..memory import release_freed_memory
+    release_freed_memory()
 
 
 def execution_providers(available: list[str]) -> list[str]:

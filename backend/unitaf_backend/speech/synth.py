@@ -75,10 +75,11 @@ def _espeak_features(phones: list[Phone], f0: np.ndarray, energy: np.ndarray, fp
 
 def synthesize(text: str, emotion: np.ndarray | str = "neutral", voice: str | None = None,
                seed: int | None = 0, cancel: Callable[[], bool] | None = None,
-               settings: VoiceSettings | None = None) -> Speech:
+               settings: VoiceSettings | None = None, max_seconds: float | None = None) -> Speech:
     """Speak text. ``emotion`` is the line's emotion (a vector or NAME[:INTENSITY]); inline tags like
     ``[sad:0.5]`` change it per sentence. ``seed`` fixes Piper's noise (None = random).
-    ``cancel()`` is asked before each sentence; True raises Cancelled."""
+    ``cancel()`` is asked before each sentence; True raises Cancelled. Speech passing ``max_seconds``
+    stops with BadInput (the work is bounded whatever the text)."""
     if seed is not None and not isinstance(seed, (int, np.integer)):
         raise BadInput(f"seed must be a whole number, got {seed!r}")
     line_emotion = _emotion_vector(emotion)
@@ -90,6 +91,7 @@ def synthesize(text: str, emotion: np.ndarray | str = "neutral", voice: str | No
     chunks: list[engines.Chunk] = []
     styles: list[Style] = []
     sample_rate = 22050
+    made = 0                                  # samples of speech so far
     for sentence in sentences:
         if cancel is not None and cancel():
             raise Cancelled("speech synthesis cancelled")
@@ -104,6 +106,9 @@ def synthesize(text: str, emotion: np.ndarray | str = "neutral", voice: str | No
                                                          espeak_seed)
         chunks.append(chunk)
         styles.append(style)
+        made += len(chunk.audio)
+        if max_seconds is not None and made > max_seconds * sample_rate:
+            raise BadInput(f"the text makes more than {max_seconds:g} s of speech; split it into several lines")
 
     hop = engines.HOP
     audio_parts: list[np.ndarray] = []

@@ -40,3 +40,11 @@ def test_over_long_transcript_is_refused():
                                   transcript="a" * (requests.MAX_TRANSCRIPT_CHARS + 1))
     with pytest.raises(BadInput, match="transcript is too long"):
         requests.check_animate(req)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**31, 1.5, True])
+def test_seeds_outside_the_services_range_are_refused_everywhere(seed):
+    from unitaf_backend.errors import BadInput
+    from unitaf_backend.pipeline.requests import SpeakRequest, check_speak
+    with pytest.raises(BadInput, match="seed must be a whole number from 0 to 2147483647"):
+        check_speak(SpeakRequest(text="Hi.", seed=seed))
