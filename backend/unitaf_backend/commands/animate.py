@@ -81,6 +81,14 @@ def run(args: argparse.Namespace) -> int:
     if args.transcript_file is not None:
         transcript = read_text(args.transcript_file)
 
+    def report(anim, prefix: str = "") -> None:
+        """What the user should know about a result: the emotion heard, and any warning."""
+        for heard in anim.meta.get("emotion_heard", []):
+            print(f"{prefix}emotion heard {heard['start']:.2f}-{heard['end']:.2f} s: {heard['label']} "
+                  f"({heard['confidence']:.2f}){'; ' + heard['note'] if 'note' in heard else ''}", file=sys.stderr)
+        for warning in anim.meta.get("warnings", []):
+            print(f"{prefix}warning: {warning}", file=sys.stderr)
+
     def request(audio, rate, text: str | None) -> AnimateRequest:
         return AnimateRequest(audio=audio, sample_rate=rate, transcript=text, emotion=args.emotion,
                               fps=args.fps, mode=args.mode, seed=args.seed, head_motion=args.head_motion)
@@ -89,9 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if not many:
         audio, rate = read_wav(args.audio[0])
         anim = animate(request(audio, rate, transcript))
-        for heard in anim.meta.get("emotion_heard", []):
-            print(f"emotion heard {heard['start']:.2f}-{heard['end']:.2f} s: {heard['label']} "
-                  f"({heard['confidence']:.2f}){'; ' + heard['note'] if 'note' in heard else ''}", file=sys.stderr)
+        report(anim)
         for path in write_outputs(anim, args.out, include_audio=False):
             print(path)
         return 0
@@ -102,7 +108,9 @@ def run(args: argparse.Namespace) -> int:
     def work(item):
         audio, rate = read_wav(item.source)
         beside = item.source.with_suffix(".txt")
-        return animate(request(audio, rate, read_text(beside) if beside.is_file() else None))
+        anim = animate(request(audio, rate, read_text(beside) if beside.is_file() else None))
+        report(anim, f"{item.source}: ")
+        return anim
 
     return run_many(collect(args.audio, args.list_file), work,
                     lambda anim, dest: write_output_folder(anim, dest, include_audio=False), args.out,

@@ -12,8 +12,8 @@ import numpy as np
 
 from ..audio import check_audio
 from ..emotion import parse_emotion
-from ..prosody_emotion import is_auto
 from ..errors import BadInput
+from ..prosody_emotion import is_auto
 
 MODES = ("auto", "neural", "rules")
 MIN_FPS, MAX_FPS = 1.0, 240.0
