@@ -233,6 +233,20 @@ def test_animate_from_audio_references_the_recording(blend, tmp_path):
         assert bpy.path.abspath(strip.sound.filepath) == str(recording)
 
 
+def test_animate_from_audio_can_ask_for_the_emotion_heard(blend, tmp_path):
+    mesh_with_keys("Face", list(ARKIT_CHANNELS))
+    recording = tmp_path / "take 2.wav"
+    recording.write_bytes(wav_bytes(1.0))
+    items = bpy.ops.unitaf.animate_from_audio.get_rna_type().properties["emotion"].enum_items
+    assert items["auto"].name == "Auto (heard)"
+    with __import__("addon_helpers").window_override():
+        assert bpy.ops.unitaf.animate_from_audio("EXEC_DEFAULT", True, filepath=str(recording),
+                                                 emotion="auto", intensity=0.4) == {"FINISHED"}
+    request = blend.requests[-1]
+    assert (request.emotion, request.intensity) == ("auto", 1.0)
+    assert request.head_motion                        # head angles asked for by default
+
+
 def _no_active(backend):
     mesh_with_keys("Face", list(ARKIT_CHANNELS))
     bpy.context.view_layer.objects.active = None

@@ -33,7 +33,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="neural: the A2F model on the audio encoder (default when trained weights are "
                         "installed); rules: the articulation model on the aligned transcript")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--head-motion", action="store_true", help="also write head yaw/pitch/roll")
+    p.add_argument("--head-motion", action=argparse.BooleanOptionalAction, default=True,
+                   help="head yaw/pitch/roll at a low level, in animation.npz (default: on)")
     p.add_argument("--out", type=Path, default=Path("out"), help="output folder (created if missing)")
     p.add_argument("--force", action="store_true",
                    help="with several recordings: replace output folders that already exist")

@@ -28,7 +28,7 @@ class SpeakRequest:
     fps: float = 30.0
     mode: str = "auto"              # auto = neural when shipped weights are installed, else rules
     seed: int = 0
-    head_motion: bool = False
+    head_motion: bool = True        # head angles at a low level, from the prosody and the emotion
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class AnimateRequest:
     fps: float = 30.0
     mode: str = "auto"
     seed: int = 0
-    head_motion: bool = False
+    head_motion: bool = True        # head angles at a low level, from the prosody and the emotion
 
 
 @dataclass(frozen=True)
