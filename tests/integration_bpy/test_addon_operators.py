@@ -247,6 +247,21 @@ def test_animate_from_audio_can_ask_for_the_emotion_heard(blend, tmp_path):
     assert request.head_motion                        # head angles asked for by default
 
 
+def test_a_warning_from_the_backend_is_reported_with_the_line(blend, tmp_path, monkeypatch):
+    import dataclasses
+    mesh_with_keys("Face", list(ARKIT_CHANNELS))
+    recording = tmp_path / "take 3.wav"
+    recording.write_bytes(wav_bytes(1.0))
+    answer = blend.animate
+    warning = "the transcript does not seem to match the recording (alignment cost 0.700 > 0.550)"
+    monkeypatch.setattr(blend, "animate", lambda request, progress=None, cancel=None: dataclasses.replace(
+        answer(request, progress, cancel), meta={"warnings": [warning]}))
+    with __import__("addon_helpers").window_override():
+        assert bpy.ops.unitaf.animate_from_audio("EXEC_DEFAULT", True, filepath=str(recording),
+                                                 transcript="Something else") == {"FINISHED"}
+    assert warning in bpy.context.scene.unitaf.last_result
+
+
 def _no_active(backend):
     mesh_with_keys("Face", list(ARKIT_CHANNELS))
     bpy.context.view_layer.objects.active = None
