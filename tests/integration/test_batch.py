@@ -106,7 +106,7 @@ def first_run(tmp_path_factory):
         "object,start,text,audio,transcript,emotion,intensity,voice",
         "Alice,1,Good morning Bob.,,,happy,0.8,",                         # 1
         "Bob,,Morning. Did you sleep well?,,,,,",                          # 2
-        "Alice,,,takes/alice_take.wav,I found the key under the mat.,,,",  # 3
+        "Alice,,,takes/alice_take.wav,I found the key under the mat.,auto,,",  # 3: emotion heard
         "Alice,,Not really.,,,sad,0.5,",                                   # 4
         "Bob,200,,takes/bob_take.wav,Then open the door.,angry,,",         # 5
         "Bob,,Wait. What was that?,,,surprised,,",                         # 6
