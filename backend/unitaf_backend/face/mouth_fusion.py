@@ -1,13 +1,13 @@
 """A recording's mouth from two sources: the neural decoder's timing fused with the articulation model's
 phonetic targets on the aligned transcript.
 
-The timing is the decoder's: the alignment runs a little late or early on a voice, so the rules' mouth is
-first moved in time onto the decoder's (the shift, within MAX_SHIFT_S, that best correlates the two jaws).
-Then, per channel:
-
 The decoder hears the recording, so its timing and its mouth between the phonetic landmarks are the
 recording's own; the rules know which phones were said, so they are strong exactly where the decoder is
 weak: lip closures, the lower-lip tuck of f and v, rounding, and the open vowels.
+
+The timing is the decoder's: the alignment runs a little late or early on a voice, so the rules' mouth is
+first moved in time onto the decoder's (the shift, within MAX_SHIFT_S, that best correlates the two jaws).
+Then, per channel:
 
 - shape channels the rules drive only on their phones (pucker, funnel, lip rolls): the larger of the two,
   so a gesture either source makes is kept and nothing else moves;
