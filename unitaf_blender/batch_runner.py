@@ -220,7 +220,7 @@ def _write_row(run: _Run, plan: RowPlan, got: FaceResult | BaseException, audio_
             note = (f"the new take is longer and now overlaps row{'s' if len(hit) > 1 else ''} "
                     f"{', '.join(map(str, hit))}")
     why = plan.reason if plan.action is RowAction.RETAKE else ""
-    notes = "; ".join(n for n in (why, note, *applied.warnings) if n)
+    notes = "; ".join(n for n in (why, note, *applied.warnings, *got.meta.get("warnings", ())) if n)
     run.outcomes[line.row] = LineOutcome(line.row, line.object, line.label, ok=True, message=notes,
                                          frame_start=int(applied.frame_start), frame_end=end,
                                          duration=float(got.duration), action=applied.action_name,

@@ -69,6 +69,7 @@ def test_csv_header_in_any_order_and_missing_columns():
     ("Face,abc,Hi,,,,,", "start must be a frame number"),
     ("Face,1.5,Hi,,,,,", "whole frame"),
     ("Face,,Hi,,,furious,,", "unknown emotion 'furious'"),
+    ("Face,,Hi,,,auto,,", "heard from a recording"),
     ("Face,,Hi,,,happy,1.5,", "between 0 and 1"),
     ("Face,,Hi,,,happy,nan,", "between 0 and 1"),
     ("Face,,Hi,,,happy,lots,", "intensity must be a number"),
@@ -84,6 +85,12 @@ def test_bad_rows_are_reported_with_their_row_and_others_kept(tmp_path, row, mes
     assert len(d.problems) == 1 and d.problems[0].row == 2
     assert message in d.problems[0].message
     assert str(d.problems[0]).startswith("row 2: ")
+
+
+def test_an_audio_row_may_ask_for_the_emotion_heard(tmp_path):
+    (tmp_path / "take.wav").write_bytes(b"RIFF")
+    d = parse_csv(f"{HEADER}\nFace,,,take.wav,,Auto,,\n", str(tmp_path))
+    assert not d.problems and d.lines[0].emotion == "auto"
 
 
 def test_bad_header_is_one_clear_error():

@@ -85,6 +85,17 @@ def test_text_checks():
         line_inputs.clean_text("a" * (line_inputs.MAX_TEXT_CHARS + 1))
 
 
+def test_a_recording_may_ask_for_the_emotion_heard():
+    assert line_inputs.check_emotion(" Auto ", 0.3, heard=True) == ("auto", 1.0)
+    with pytest.raises(line_inputs.InputError, match="unknown emotion 'auto'"):
+        line_inputs.check_emotion("auto", 1.0)                     # a spoken line needs a preset
+    wav = b"RIFF\x00\x00\x00\x00WAVEfmt "
+    req = line_inputs.animate_request(wav, "", line_inputs.LineOptions(emotion="auto"))
+    assert req.emotion == "auto" and req.head_motion
+    with pytest.raises(line_inputs.InputError, match="auto"):
+        line_inputs.animate_request(wav, "", line_inputs.LineOptions(emotion="cheerful"))
+
+
 def test_emotion_and_start_frame_checks():
     assert line_inputs.check_emotion(" Happy ", 0.5) == ("happy", 0.5)
     with pytest.raises(line_inputs.InputError, match="unknown emotion"):

@@ -83,12 +83,19 @@ def test_existing_output_folder_is_kept_unless_force(wavs, tmp_path, capsys):
     assert not [p for p in out.iterdir() if p.name.startswith(".")]      # no staging left behind
 
 
-def test_transcripts_beside_the_recordings_are_used(wavs, tmp_path):
+def test_transcripts_beside_the_recordings_are_used(wavs, tmp_path, capsys):
+    from unitaf_backend import speech
+    said = speech.synthesize("Bob and Mary.", voice="espeak-en-us", seed=0)     # a transcript that fits
+    sf.write(wavs[0], said.audio, said.sample_rate, subtype="PCM_16")
     wavs[0].with_suffix(".txt").write_text("Bob and Mary.", encoding="utf-8")
+    wavs[2].with_suffix(".txt").write_text("Bob and Mary.", encoding="utf-8")   # tones: it does not fit
     out = tmp_path / "out"
-    assert main(["animate", str(wavs[0]), str(wavs[1]), "--out", str(out)]) == 0
+    assert main(["animate", str(wavs[0]), str(wavs[1]), str(wavs[2]), "--out", str(out)]) == 0
     assert '"aligned"' in (out / "a" / "timeline.json").read_text(encoding="utf-8")
     assert '"energy"' in (out / "b" / "timeline.json").read_text(encoding="utf-8")
+    assert '"energy"' in (out / "c" / "timeline.json").read_text(encoding="utf-8")
+    err = capsys.readouterr().err
+    assert "c.wav: warning: the transcript does not seem to match" in err and "a.wav: warning" not in err
 
 
 def test_one_transcript_for_many_is_refused(wavs, tmp_path, capsys):

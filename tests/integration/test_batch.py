@@ -106,9 +106,9 @@ def first_run(tmp_path_factory):
         "object,start,text,audio,transcript,emotion,intensity,voice",
         "Alice,1,Good morning Bob.,,,happy,0.8,",                         # 1
         "Bob,,Morning. Did you sleep well?,,,,,",                          # 2
-        "Alice,,,takes/alice_take.wav,I found the key under the mat.,,,",  # 3
+        "Alice,,,takes/alice_take.wav,I found the key under the mat.,auto,,",  # 3: emotion heard
         "Alice,,Not really.,,,sad,0.5,",                                   # 4
-        "Bob,200,,takes/bob_take.wav,Then open the door.,angry,,",         # 5
+        "Bob,200,,takes/bob_take.wav,Look out behind you.,angry,,",        # 5: not what the take says
         "Bob,,Wait. What was that?,,,surprised,,",                         # 6
         "Alice,,This row is bad.,,,furious,,",                             # 7: unknown emotion
         "Alice,400,Nothing. Just the wind.,,,calm,,",                      # 8
@@ -127,6 +127,8 @@ def test_nine_lines_land_and_the_bad_row_is_reported(first_run):
     _, _, proc, report = first_run
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "row 7: FAILED: unknown emotion 'furious'" in proc.stdout
+    [row5] = [ln for ln in proc.stdout.splitlines() if "row 5: " in ln]
+    assert "the transcript does not seem to match the recording" in row5 and "used anyway" in row5
     assert "9 of 10 lines landed, 1 failed (row 7)" in proc.stdout
     for row in range(1, 11):
         assert f"row {row}: " in proc.stdout                      # progress for every row, in order

@@ -233,6 +233,35 @@ def test_animate_from_audio_references_the_recording(blend, tmp_path):
         assert bpy.path.abspath(strip.sound.filepath) == str(recording)
 
 
+def test_animate_from_audio_can_ask_for_the_emotion_heard(blend, tmp_path):
+    mesh_with_keys("Face", list(ARKIT_CHANNELS))
+    recording = tmp_path / "take 2.wav"
+    recording.write_bytes(wav_bytes(1.0))
+    items = bpy.ops.unitaf.animate_from_audio.get_rna_type().properties["emotion"].enum_items
+    assert items["auto"].name == "Auto (heard)"
+    with __import__("addon_helpers").window_override():
+        assert bpy.ops.unitaf.animate_from_audio("EXEC_DEFAULT", True, filepath=str(recording),
+                                                 emotion="auto", intensity=0.4) == {"FINISHED"}
+    request = blend.requests[-1]
+    assert (request.emotion, request.intensity) == ("auto", 1.0)
+    assert request.head_motion                        # head angles asked for by default
+
+
+def test_a_warning_from_the_backend_is_reported_with_the_line(blend, tmp_path, monkeypatch):
+    import dataclasses
+    mesh_with_keys("Face", list(ARKIT_CHANNELS))
+    recording = tmp_path / "take 3.wav"
+    recording.write_bytes(wav_bytes(1.0))
+    answer = blend.animate
+    warning = "the transcript does not seem to match the recording (alignment cost 0.700 > 0.550)"
+    monkeypatch.setattr(blend, "animate", lambda request, progress=None, cancel=None: dataclasses.replace(
+        answer(request, progress, cancel), meta={"warnings": [warning]}))
+    with __import__("addon_helpers").window_override():
+        assert bpy.ops.unitaf.animate_from_audio("EXEC_DEFAULT", True, filepath=str(recording),
+                                                 transcript="Something else") == {"FINISHED"}
+    assert warning in bpy.context.scene.unitaf.last_result
+
+
 def _no_active(backend):
     mesh_with_keys("Face", list(ARKIT_CHANNELS))
     bpy.context.view_layer.objects.active = None

@@ -70,6 +70,7 @@ def test_openapi_describes_every_route(api):
     (b'{"text": "hi", "seed": 1.5}', "seed"),
     (b'{"text": "hi", "head_motion": "yes"}', "head_motion"),
     (b'{"text": "hi", "emotion": "grumpy"}', "unknown emotion"),
+    (b'{"text": "hi", "emotion": "auto"}', "heard from a recording"),
     (b'{"text": "hi", "emotion": "happy", "intensity": 2}', "intensity"),
     (b'{"text": "hi", "emotion": "happy:0.5+sad:0.2", "intensity": 0.5}', "not both"),
     (b'{"text": "   "}', "empty"),

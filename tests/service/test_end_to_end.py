@@ -7,6 +7,7 @@ works. (Cancel latency and the HTTP overhead are measured in benchmarks/bench_se
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import signal
@@ -155,6 +156,20 @@ def test_animate_a_recording_over_http(server):
     assert result.timeline == local.timeline and local.audio_wav is None
     with pytest.raises(BackendError, match="not a readable WAV"):
         HttpBackend(server.url).animate(AnimateRequest(wav_bytes=b"RIFFnot really"))
+
+
+def test_animate_hears_the_emotion_and_moves_the_head_by_default_over_http(server):
+    spoken = InProcessBackend().speak(SpeakRequest(text="Stop that right now! I said stop it!", emotion="angry",
+                                                   voice="espeak-en-gb+m3", seed=2))
+    request = AnimateRequest(wav_bytes=spoken.audio_wav, emotion="auto", fps=30.0)
+    result = HttpBackend(server.url, timeout=60).animate(request)
+    heard = result.meta["emotion_heard"]
+    assert heard and {"start", "end", "label", "confidence"} <= set(heard[0])
+    assert result.meta["emotion"] == "auto"
+    assert result.head is not None and result.head.shape == (result.weights.shape[0], 3)
+    assert 0.0 < float(np.abs(result.head).max()) < 0.2        # it moves, at a low level (radians)
+    off = HttpBackend(server.url, timeout=60).animate(dataclasses.replace(request, head_motion=False))
+    assert off.head is None
 
 
 def test_result_is_freed_after_the_client_took_it(server):

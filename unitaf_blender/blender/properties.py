@@ -13,10 +13,13 @@ from bpy.props import (
     StringProperty,
 )
 
-from ..core.line_inputs import EMOTION_PRESETS, MODES
+from ..core.line_inputs import EMOTION_PRESETS, HEARD_EMOTION, MODES
 from ..core.mapping import SOURCE_CHANNELS
 
 EMOTION_ITEMS = [(name, name.capitalize(), f"Speak and look {name}") for name in EMOTION_PRESETS]
+# A recording may also have its emotion heard from the voice (per sentence, by the backend).
+RECORDING_EMOTION_ITEMS = [*EMOTION_ITEMS, (HEARD_EMOTION, "Auto (heard)",
+                                            "The emotion heard in the recording's voice, sentence by sentence")]
 MODE_ITEMS = [("auto", "Auto", "Neural when its weights are installed, else rules"),
               ("neural", "Neural", "The audio-to-face model on the TTS's own features"),
               ("rules", "Rules", "The articulation model (phonemes to visemes)")]

@@ -34,7 +34,7 @@ class SpeakRequest:
     fps: float = 24.0
     mode: str = "auto"              # "auto" | "neural" | "rules"
     seed: int = 0
-    head_motion: bool = False
+    head_motion: bool = True        # head angles at a low level (writing them is the scene's choice)
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class AnimateRequest:
     fps: float = 24.0
     mode: str = "auto"
     seed: int = 0
-    head_motion: bool = False
+    head_motion: bool = True        # head angles at a low level (writing them is the scene's choice)
 
 
 @dataclass(frozen=True)

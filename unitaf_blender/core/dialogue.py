@@ -11,7 +11,8 @@ A dialogue file has the columns ``id,object,start,overlap,after,text,audio,trans
   ends, an interruption);
 - ``text`` or ``audio``: the words to speak, or a WAV path (relative to the dialogue file) with an
   optional ``transcript``; exactly one of the two;
-- ``emotion`` (a preset name, default ``neutral``) and ``intensity`` (0..1, default 1);
+- ``emotion`` (a preset name, default ``neutral``; ``auto`` on an audio line: heard from the recording) and
+  ``intensity`` (0..1, default 1);
 - ``voice`` (empty = the backend's default voice).
 
 CSV needs a header row (columns in any order, unknown columns are an error so typos are caught);
@@ -36,7 +37,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import timing
-from .line_inputs import EMOTION_PRESETS, InputError, clean_text
+from .line_inputs import EMOTION_PRESETS, HEARD_EMOTION, InputError, clean_text
 from .wav_header import WavHeaderError, read_wav_header
 
 COLUMNS: tuple[str, ...] = ("id", "object", "start", "overlap", "after", "text", "audio", "transcript",
@@ -328,8 +329,11 @@ def _check_record(row: int, record: dict[str, object], base_dir: str, default_ob
         raise _RowError("the transcript contains a NUL character")
 
     emotion = (_cell(record, "emotion") or DEFAULT_EMOTION).lower()
-    if emotion not in EMOTION_PRESETS:
-        raise _RowError(f"unknown emotion {emotion!r}; choose one of: {', '.join(EMOTION_PRESETS)}")
+    if emotion == HEARD_EMOTION and not audio:
+        raise _RowError(f"emotion {HEARD_EMOTION!r} is heard from a recording; a text line needs a preset")
+    if emotion not in EMOTION_PRESETS and emotion != HEARD_EMOTION:
+        raise _RowError(f"unknown emotion {emotion!r}; choose one of: {', '.join(EMOTION_PRESETS)} "
+                        f"(or {HEARD_EMOTION} for an audio line)")
 
     intensity = _parse_intensity(_cell(record, "intensity"))
     voice = _cell(record, "voice")

@@ -80,7 +80,7 @@ class InProcessBackend:
             if request.transcript is not None:
                 check_text(request.transcript, "transcript", self._limits.max_transcript_chars,
                            required=False)
-            spec = emotion_spec(request.emotion, request.intensity)
+            spec = emotion_spec(request.emotion, request.intensity, heard=True)
             audio, rate = decode_audio(request.wav_bytes, self._limits.max_audio_seconds)
             return ub.pipeline.AnimateRequest(
                 audio=audio, sample_rate=rate, transcript=request.transcript or None, emotion=spec,

@@ -13,6 +13,7 @@ from .backend_api import AnimateRequest, SpeakRequest
 EMOTION_PRESETS: tuple[str, ...] = (
     "neutral", "happy", "angry", "sad", "afraid", "disgusted", "melancholic", "surprised", "calm",
 )
+HEARD_EMOTION = "auto"          # a recording's emotion heard from its prosody by the backend
 MODES: tuple[str, ...] = ("auto", "neural", "rules")
 MAX_TEXT_CHARS = 5000
 
@@ -33,10 +34,14 @@ def clean_text(text: str) -> str:
     return cleaned
 
 
-def check_emotion(emotion: str, intensity: float) -> tuple[str, float]:
+def check_emotion(emotion: str, intensity: float, heard: bool = False) -> tuple[str, float]:
+    """(preset, intensity) checked; `heard`: a recording, which may also ask for HEARD_EMOTION."""
     name = emotion.strip().lower()
+    if heard and name == HEARD_EMOTION:
+        return name, 1.0
     if name not in EMOTION_PRESETS:
-        raise InputError(f"unknown emotion {emotion!r}; choose one of: {', '.join(EMOTION_PRESETS)}")
+        choices = (*EMOTION_PRESETS, HEARD_EMOTION) if heard else EMOTION_PRESETS
+        raise InputError(f"unknown emotion {emotion!r}; choose one of: {', '.join(choices)}")
     if not 0.0 <= float(intensity) <= 1.0:
         raise InputError(f"emotion intensity must be between 0 and 1, got {intensity}")
     return name, float(intensity)
@@ -65,7 +70,7 @@ def speak_request(text: str, options: LineOptions) -> SpeakRequest:
 
 
 def animate_request(wav_bytes: bytes, transcript: str, options: LineOptions) -> AnimateRequest:
-    emotion, intensity = check_emotion(options.emotion, options.intensity)
+    emotion, intensity = check_emotion(options.emotion, options.intensity, heard=True)
     if options.mode not in MODES:
         raise InputError(f"unknown mode {options.mode!r}; choose one of: {', '.join(MODES)}")
     if not wav_bytes.startswith(b"RIFF") or wav_bytes[8:12] != b"WAVE":

@@ -6,7 +6,9 @@
 - `align_transcript`: the transcript is spoken by the default TTS, whose timeline is exact; both audios go
   through the same frozen encoder, and dynamic time warping on those features maps every phone and word
   boundary of the synthetic timeline onto the recording (the classic "align by resynthesis" approach,
-  speaker-robust because the encoder was trained for recognition).
+  speaker-robust because the encoder was trained for recognition). The mean cosine cost along the path
+  (`alignment_cost` in the timeline's meta) says how well the transcript fits: words that were not said
+  find no good match anywhere (see MISMATCH_COST).
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ MIN_SPEECH_S = 0.08
 SENTENCE_PAUSE_S = 0.5
 SPEECH_SYMBOL = "ə"
 DTW_MAX_CELLS = 30_000_000
+# Above this mean path cost the transcript is taken not to be what the recording says. Measured on the
+# held-out voices (`python -m unitaf_backend.pipeline.a2f_evaluation --recordings`, docs/emotion.md): the
+# right transcript 0.21-0.55 (median 0.34), another line's 0.53-0.78 (median 0.68).
+MISMATCH_COST = 0.55
 
 
 def speech_mask(audio: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -118,6 +124,13 @@ def dtw_path(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.array(path[::-1], dtype=np.int64)
 
 
+def path_cost(a: np.ndarray, b: np.ndarray, path: np.ndarray) -> float:
+    """Mean cosine distance between the frames a DTW path pairs (0: identical, 1: unrelated)."""
+    fa, fb = a[path[:, 0]], b[path[:, 1]]
+    cos = (fa * fb).sum(axis=1) / ((np.linalg.norm(fa, axis=1) * np.linalg.norm(fb, axis=1)) + 1e-8)
+    return float(np.mean(1.0 - cos))
+
+
 def time_map(path: np.ndarray, fps_a: float, fps_b: float):
     """A monotonic function from times in sequence b to times in sequence a along a DTW path."""
     jb = path[:, 1]
@@ -166,7 +179,17 @@ def align_transcript(audio: np.ndarray, sample_rate: int, transcript: str, rec_f
     a, b = _pool(a, stride), _pool(b, stride)
     path = dtw_path(a, b)
     mapping = time_map(path, fps, fps)
-    return warp_timeline(spoken.timeline, mapping, len(audio) / sample_rate, emotion)
+    timeline = warp_timeline(spoken.timeline, mapping, len(audio) / sample_rate, emotion)
+    return replace(timeline, meta={**timeline.meta, "alignment_cost": round(path_cost(a, b, path), 4)})
+
+
+def transcript_mismatch(timeline: Timeline) -> str | None:
+    """A warning when an aligned timeline's cost says the transcript is not what the recording says."""
+    cost = timeline.meta.get("alignment_cost")
+    if cost is None or cost <= MISMATCH_COST:
+        return None
+    return (f"the transcript does not seem to match the recording (alignment cost {cost:.3f} > "
+            f"{MISMATCH_COST:.3f})")
 
 
 def _centred(x: np.ndarray) -> np.ndarray:

@@ -33,7 +33,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="neural: the A2F model on the audio encoder (default when trained weights are "
                         "installed); rules: the articulation model on the aligned transcript")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--head-motion", action="store_true", help="also write head yaw/pitch/roll")
+    p.add_argument("--head-motion", action=argparse.BooleanOptionalAction, default=True,
+                   help="head yaw/pitch/roll at a low level, in animation.npz (default: on)")
     p.add_argument("--out", type=Path, default=Path("out"), help="output folder (created if missing)")
     p.add_argument("--force", action="store_true",
                    help="with several recordings: replace output folders that already exist")
@@ -81,6 +82,14 @@ def run(args: argparse.Namespace) -> int:
     if args.transcript_file is not None:
         transcript = read_text(args.transcript_file)
 
+    def report(anim, prefix: str = "") -> None:
+        """What the user should know about a result: the emotion heard, and any warning."""
+        for heard in anim.meta.get("emotion_heard", []):
+            print(f"{prefix}emotion heard {heard['start']:.2f}-{heard['end']:.2f} s: {heard['label']} "
+                  f"({heard['confidence']:.2f}){'; ' + heard['note'] if 'note' in heard else ''}", file=sys.stderr)
+        for warning in anim.meta.get("warnings", []):
+            print(f"{prefix}warning: {warning}", file=sys.stderr)
+
     def request(audio, rate, text: str | None) -> AnimateRequest:
         return AnimateRequest(audio=audio, sample_rate=rate, transcript=text, emotion=args.emotion,
                               fps=args.fps, mode=args.mode, seed=args.seed, head_motion=args.head_motion)
@@ -89,9 +98,7 @@ def run(args: argparse.Namespace) -> int:
     if not many:
         audio, rate = read_wav(args.audio[0])
         anim = animate(request(audio, rate, transcript))
-        for heard in anim.meta.get("emotion_heard", []):
-            print(f"emotion heard {heard['start']:.2f}-{heard['end']:.2f} s: {heard['label']} "
-                  f"({heard['confidence']:.2f}){'; ' + heard['note'] if 'note' in heard else ''}", file=sys.stderr)
+        report(anim)
         for path in write_outputs(anim, args.out, include_audio=False):
             print(path)
         return 0
@@ -102,7 +109,9 @@ def run(args: argparse.Namespace) -> int:
     def work(item):
         audio, rate = read_wav(item.source)
         beside = item.source.with_suffix(".txt")
-        return animate(request(audio, rate, read_text(beside) if beside.is_file() else None))
+        anim = animate(request(audio, rate, read_text(beside) if beside.is_file() else None))
+        report(anim, f"{item.source}: ")
+        return anim
 
     return run_many(collect(args.audio, args.list_file), work,
                     lambda anim, dest: write_output_folder(anim, dest, include_audio=False), args.out,

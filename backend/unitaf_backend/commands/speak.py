@@ -27,7 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fps", type=float, default=30.0, help="frames per second of the animation (default 30)")
     p.add_argument("--mode", default="auto", choices=("auto", "neural", "rules"))
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--head-motion", action="store_true", help="also write head yaw/pitch/roll")
+    p.add_argument("--head-motion", action=argparse.BooleanOptionalAction, default=True,
+                   help="head yaw/pitch/roll at a low level, in animation.npz (default: on)")
     p.add_argument("--out", type=Path, default=Path("out"), help="output folder (created if missing)")
 
 

@@ -6,7 +6,9 @@ requested fps, T = face.frames.frame_count(duration, fps):
 - ``rules``: the articulation model on the timeline;
 - ``neural text``: the TTS's own features -> adapter -> A2F decoder (speech from engines whose features the
   adapter was not trained on goes through the audio encoder instead);
-- ``neural audio``: the audio through the frozen encoder -> A2F decoder (recordings).
+- ``neural audio``: the audio through the frozen encoder -> A2F decoder (recordings);
+- ``fused``: a recording with its aligned transcript: the decoder's mouth with the articulation model's
+  phonetic targets where those are strong (face.mouth_fusion).
 
 Stages load on first use, so choosing a source costs nothing.
 """
@@ -65,18 +67,27 @@ def _neural_audio(inp: MouthInput, model: Any = None) -> np.ndarray:
     return infer.predict_from_features(feats, inp.emotion, inp.fps, inp.duration, model)
 
 
-SOURCES: dict[str, MouthSource] = {"rules": _rules, "neural text": _neural_text, "neural audio": _neural_audio}
+def _fused(inp: MouthInput, model: Any = None) -> np.ndarray:
+    from ..face.mouth_fusion import fuse_mouths
+    return fuse_mouths(_neural_audio(inp, model), _rules(inp), inp.timeline, inp.fps)
+
+
+SOURCES: dict[str, MouthSource] = {"rules": _rules, "neural text": _neural_text, "neural audio": _neural_audio,
+                                   "fused": _fused}
 
 # The evaluator's --mode names -> sources (it scores spoken lines, so "audio" is the recording path
 # heard on speech whose timeline is exact).
 EVALUATOR_MODES: dict[str, str] = {"rules": "rules", "neural": "neural text", "audio": "neural audio"}
 
 
-def source_for(mode: str, spoken: bool) -> str:
-    """The source a resolved pipeline mode ("neural" / "rules") uses for a spoken line or a recording."""
+def source_for(mode: str, spoken: bool, aligned: bool = False) -> str:
+    """The source a resolved pipeline mode ("neural" / "rules") uses for a spoken line or a recording
+    (`aligned`: the recording's transcript is aligned to it)."""
     if mode == "rules":
         return "rules"
-    return "neural text" if spoken else "neural audio"
+    if spoken:
+        return "neural text"
+    return "fused" if aligned else "neural audio"
 
 
 def mouth(source: str, inp: MouthInput, model: Any = None) -> np.ndarray:

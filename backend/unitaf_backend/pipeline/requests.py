@@ -12,8 +12,8 @@ import numpy as np
 
 from ..audio import check_audio
 from ..emotion import parse_emotion
-from ..prosody_emotion import is_auto
 from ..errors import BadInput
+from ..prosody_emotion import is_auto
 
 MODES = ("auto", "neural", "rules")
 MIN_FPS, MAX_FPS = 1.0, 240.0
@@ -29,7 +29,7 @@ class SpeakRequest:
     fps: float = 30.0
     mode: str = "auto"              # auto = neural when shipped weights are installed, else rules
     seed: int = 0
-    head_motion: bool = False
+    head_motion: bool = True        # head angles at a low level, from the prosody and the emotion
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class AnimateRequest:
     fps: float = 30.0
     mode: str = "auto"
     seed: int = 0
-    head_motion: bool = False
+    head_motion: bool = True        # head angles at a low level, from the prosody and the emotion
 
 
 @dataclass(frozen=True)

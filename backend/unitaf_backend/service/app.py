@@ -257,7 +257,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
                                      "body with Content-Type: audio/wav")
         if options.transcript is not None:
             check_text(options.transcript, "transcript", limits.max_transcript_chars, required=False)
-        spec = emotion_spec(options.emotion, options.intensity)
+        spec = emotion_spec(options.emotion, options.intensity, heard=True)
         audio, rate = await run_in_threadpool(decode_audio, data, limits.max_audio_seconds, decoding)
         pipeline = await run_in_threadpool(load_pipeline)
         req = pipeline.AnimateRequest(

@@ -33,7 +33,8 @@ class _Options(BaseModel):
     fps: float = Field(30.0, ge=MIN_FPS, le=MAX_FPS, allow_inf_nan=False)
     mode: Mode = "auto"
     seed: Seed = 0
-    head_motion: bool = False
+    head_motion: bool = Field(True, description="head angles (yaw, pitch, roll) at a low level, driven by "
+                              "the prosody and the emotion")
 
 
 class SpeakBody(_Options):
@@ -44,7 +45,11 @@ class SpeakBody(_Options):
 
 
 class AnimateOptions(_Options):
-    transcript: str | None = Field(None, description="what the recording says, if known")
+    emotion: str = Field("neutral", max_length=200, description=(
+        "a preset name (see /v1/info), scaled by `intensity`; a mix such as `happy:0.6+surprised:0.3`; or "
+        "`auto`: heard per sentence from the recording's prosody (result meta `emotion_heard`)"))
+    transcript: str | None = Field(None, description="what the recording says, if known; one whose alignment "
+                                   "says it is not what was said is ignored (result meta `warnings`)")
 
 
 class IdleBody(BaseModel):

@@ -11,6 +11,7 @@ from types import ModuleType
 from .. import __version__
 from ..emotion import EMOTIONS, PRESETS, parse_emotion
 from ..errors import BadInput, NotInstalled
+from ..prosody_emotion import AUTO, is_auto
 from .config import API_VERSION, Limits
 
 # A voice is named, never given as a path: letters, digits and - _ . + only, no leading dot.
@@ -31,8 +32,13 @@ def check_text(text: str, what: str, max_chars: int, required: bool) -> None:
         raise BadInput(f"{what} contains a NUL character")
 
 
-def emotion_spec(emotion: str, intensity: float) -> str:
-    """The add-on's (preset, intensity), or a mix string, -> the backend's `NAME:INTENSITY` spelling."""
+def emotion_spec(emotion: str, intensity: float, heard: bool = False) -> str:
+    """The add-on's (preset, intensity), or a mix string, -> the backend's `NAME:INTENSITY` spelling.
+    `heard`: a recording, where "auto" asks for the emotion heard in it."""
+    if is_auto(emotion):
+        if not heard:
+            raise BadInput(f"emotion {AUTO!r} is heard from a recording (/v1/animate); give a preset for a line")
+        return AUTO
     spec = emotion.strip()
     if any(c in spec for c in ":+"):
         if intensity != 1.0:

@@ -114,6 +114,10 @@ def test_cli_writes_timeline_and_animation(random_model, tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == ["animation.csv", "animation.npz", "timeline.json"]
     data = np.load(out / "animation.npz")
     assert data["weights"].shape == (int(np.ceil(1.3 * 25)) + 1, 52)
+    assert data["head"].shape == (len(data["weights"]), 3)          # head motion is on by default
+    still = tmp_path / "still"
+    assert main(["animate", str(wav), "--mode", "neural", "--no-head-motion", "--out", str(still)]) == 0
+    assert "head" not in np.load(still / "animation.npz")
 
 
 def test_cli_corrupt_wav_is_one_line_and_writes_nothing(tmp_path, capsys):

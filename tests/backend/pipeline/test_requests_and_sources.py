@@ -11,7 +11,11 @@ def test_source_for_each_mode_and_path():
     assert mouth.source_for("rules", spoken=True) == mouth.source_for("rules", spoken=False) == "rules"
     assert mouth.source_for("neural", spoken=True) == "neural text"
     assert mouth.source_for("neural", spoken=False) == "neural audio"
-    assert set(mouth.EVALUATOR_MODES.values()) == set(mouth.SOURCES)
+    assert mouth.source_for("neural", spoken=False, aligned=True) == "fused"
+    assert mouth.source_for("rules", spoken=False, aligned=True) == "rules"
+    # every source is scored: the evaluator's modes on spoken lines, "fused" on recordings with a transcript
+    from unitaf_backend.pipeline.a2f_evaluation import RECORDING_ROWS
+    assert set(mouth.EVALUATOR_MODES.values()) | {s for _, s in RECORDING_ROWS} == set(mouth.SOURCES)
 
 
 def test_unknown_source_is_one_clear_error():

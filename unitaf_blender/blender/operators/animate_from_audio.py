@@ -10,7 +10,7 @@ from bpy.props import EnumProperty, FloatProperty, IntProperty, StringProperty
 
 from ...core import line_inputs
 from ...core.naming import line_label
-from ..properties import EMOTION_ITEMS, MODE_ITEMS
+from ..properties import MODE_ITEMS, RECORDING_EMOTION_ITEMS
 from .common import LineOperator, PreparedLine
 from .generate_speech_animation import prepare_line
 
@@ -30,7 +30,9 @@ class UNITAF_OT_animate_from_audio(LineOperator, bpy.types.Operator):
     filter_glob: StringProperty(default="*.wav", options={"HIDDEN"})  # type: ignore[valid-type]
     transcript: StringProperty(  # type: ignore[valid-type]
         name="Transcript", description="What is said in the recording (optional, improves timing)")
-    emotion: EnumProperty(name="Emotion", items=EMOTION_ITEMS, default="neutral")  # type: ignore[valid-type]
+    emotion: EnumProperty(  # type: ignore[valid-type]
+        name="Emotion", items=RECORDING_EMOTION_ITEMS, default="neutral",
+        description="The face's emotion; Auto (heard): the one heard in the recording, sentence by sentence")
     intensity: FloatProperty(name="Intensity", min=0.0, max=1.0, default=0.8)  # type: ignore[valid-type]
     start_frame: IntProperty(  # type: ignore[valid-type]
         name="Start Frame", default=-1, min=-1, description="-1: the current frame")

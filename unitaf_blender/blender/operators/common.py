@@ -119,8 +119,11 @@ class LineOperator(SceneOperator):
                 head_motion=prepared.head_motion, head_bone=prepared.head_bone)
         except Exception as exc:     # apply_face_result removed anything it had made
             return self._fail(context, exc)
-        message = result_message(applied, prepared.obj.name)
-        self.report({"WARNING"} if applied.warnings else {"INFO"}, message)  # type: ignore[attr-defined]
+        # the backend's own warnings (e.g. a transcript that does not match the recording) are the user's too
+        backend_warnings = [str(w) for w in result.meta.get("warnings", ())]
+        message = "; ".join([result_message(applied, prepared.obj.name), *backend_warnings])
+        level = "WARNING" if applied.warnings or backend_warnings else "INFO"
+        self.report({level}, message)  # type: ignore[attr-defined]
         settings = settings_of(context)
         if settings is not None:
             settings.last_result = message
