@@ -6,27 +6,20 @@ from typing import TYPE_CHECKING, Any
 
 import bpy
 
-from ...core.keymaker_client import KeymakerError
-from ...core.mapping import MappingError
-from .common import settings_of, target_object
+from .common import target_object
+from .keymaker_base import KEYMAKER_ERRORS, KeymakerOperator
 
 if TYPE_CHECKING:
     from .common import Result
 
 
-class UNITAF_OT_make_arkit_shape_keys(bpy.types.Operator):
-    """Fit the UniTAF reference head to the selected head mesh and add the ARKit shape keys it lacks
-    (Basis and existing keys are kept)"""
+class UNITAF_OT_make_arkit_shape_keys(KeymakerOperator, bpy.types.Operator):
+    """Fit the UniTAF reference head to the selected head mesh (by its landmark empties where it has
+    them) and add the ARKit shape keys it lacks (Basis and existing keys are kept)"""
     bl_idname = "unitaf.make_arkit_shape_keys"
     bl_label = "Make ARKit Shape Keys"
     bl_options = {"REGISTER", "UNDO"}
-
-    @classmethod
-    def poll(cls, context: Any) -> bool:
-        try:
-            return target_object(context).type == "MESH"
-        except MappingError:
-            return False
+    failure = "could not make shape keys"
 
     def execute(self, context: Any) -> Result:
         from .. import preferences
@@ -35,17 +28,6 @@ class UNITAF_OT_make_arkit_shape_keys(bpy.types.Operator):
             obj = target_object(context)
             prefs = preferences.settings(context)
             added = make_arkit_keys(obj, python=prefs.python_path, in_process=prefs.use_in_process)
-        except (KeymakerError, MappingError, OSError, ValueError) as exc:
-            message = f"could not make shape keys: {exc}; nothing was changed"
-            self.report({"ERROR"}, message)
-            settings = settings_of(context)
-            if settings is not None:
-                settings.last_error = message
-            return {"CANCELLED"}
-        message = added.message(obj.name)
-        self.report({"INFO"}, message)
-        settings = settings_of(context)
-        if settings is not None:
-            settings.last_result = message
-            settings.last_error = ""
-        return {"FINISHED"}
+        except KEYMAKER_ERRORS as exc:
+            return self.fail(context, exc)
+        return self.succeed(context, added.message(obj.name))
