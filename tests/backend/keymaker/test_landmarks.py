@@ -99,3 +99,22 @@ def test_cli_takes_the_landmarks_of_an_earlier_report(tmp_path, capsys):
     assert main(["make-shape-keys", str(obj), str(tmp_path / "third"), "--landmarks", str(bad)]) == 2
     assert "expected {name: [x, y, z]" in capsys.readouterr().err
     assert not (tmp_path / "third").exists()
+
+
+def test_the_add_on_client_finds_and_passes_landmarks_through_the_cli_too():
+    # Blender without the backend in its Python: the landmarks travel as a JSON file to the CLI
+    import sys
+
+    from unitaf_blender.core.keymaker_client import find_landmarks as client_find
+    from unitaf_blender.core.keymaker_client import make_offsets
+
+    ref = reference_skin()
+    faces = ref.tris.tolist()
+    found = client_find(ref.vertices, faces, python=sys.executable, in_process=False)
+    here = find_landmarks(ref.vertices, faces)
+    assert set(found) == set(here) and max(np.abs(found[k] - here[k]).max() for k in here) < 1e-5
+    given = dict(found)
+    given["chin"] = found["chin"] + [0.0, 0.0, -0.008]
+    via_cli = make_offsets(ref.vertices, faces, python=sys.executable, in_process=False, landmarks=given)
+    assert "placed by the 12 landmarks given" in via_cli.summary
+    assert np.abs(via_cli.offsets - make_shape_keys(ref.vertices, faces, landmarks=given).offsets).max() < 2e-4    # 0.2 mm: OBJ digits
