@@ -41,13 +41,15 @@ def key_co(obj, name):
     return co.reshape(-1, 3)
 
 
-def run_operator(obj):
+def run_operator(obj, operator=None):
+    """Run an operator of ours (Make ARKit Shape Keys by default) on `obj` as the active, selected
+    object: (result, last_result, last_error)."""
     for o in bpy.context.view_layer.objects:
         o.select_set(False)
     obj.select_set(True)
     bpy.context.view_layer.objects.active = obj
     try:
-        result = bpy.ops.unitaf.make_arkit_shape_keys()
+        result = (operator or bpy.ops.unitaf.make_arkit_shape_keys)()
     except RuntimeError:          # bpy.ops raises when an operator reports an error (and cancels)
         result = {"CANCELLED"}
     return sorted(result), bpy.context.scene.unitaf.last_result, bpy.context.scene.unitaf.last_error

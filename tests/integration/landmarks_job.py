@@ -20,34 +20,14 @@ from mathutils import Matrix, Vector
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from keymaker_job import mesh_object  # the sibling job (this folder is on sys.path when run as a script)
+from keymaker_job import run_operator as run
 from unitaf_backend.channels import ARKIT_CHANNELS
 from unitaf_backend.keymaker import score
 from unitaf_backend.keymaker.testheads import RECIPES, build_test_head
 
 import unitaf_blender
 from unitaf_blender.blender.keymaker import LANDMARK_PROP
-
-
-def mesh_object(name, vertices, faces):
-    mesh = bpy.data.meshes.new(name)
-    mesh.from_pydata([tuple(v) for v in vertices], [], [tuple(f) for f in faces])
-    mesh.update()
-    obj = bpy.data.objects.new(name, mesh)
-    bpy.context.scene.collection.objects.link(obj)
-    return obj
-
-
-def run(obj, operator):
-    for o in bpy.context.view_layer.objects:
-        o.select_set(False)
-    obj.select_set(True)
-    bpy.context.view_layer.objects.active = obj
-    try:
-        result = operator()
-    except RuntimeError:          # bpy.ops raises when an operator reports an error (and cancels)
-        result = {"CANCELLED"}
-    s = bpy.context.scene.unitaf
-    return sorted(result), s.last_result, s.last_error
 
 
 def empties_of(obj):

@@ -319,9 +319,12 @@ def nose_prominence(points: np.ndarray, fitted_nose: np.ndarray, mouth: float) -
     tip = points[near][np.argmin(points[near, 1])]
     fronts = []
     for side in (1.0, -1.0):
-        column = (np.abs(points[:, 0] - (tip[0] + side * 0.8 * mouth)) < 0.1 * mouth) & \
-                 (np.abs(points[:, 2] - tip[2]) < 0.1 * mouth)
-        if not column.any():
+        for half in (0.1, 0.2, 0.3):       # wider windows for coarse meshes with no vertex in the first
+            column = (np.abs(points[:, 0] - (tip[0] + side * 0.8 * mouth)) < half * mouth) & \
+                     (np.abs(points[:, 2] - tip[2]) < half * mouth)
+            if column.any():
+                break
+        else:
             return 0.0
         fronts.append(points[column, 1].min())
     return float((np.mean(fronts) - tip[1]) / mouth)

@@ -3,15 +3,11 @@ user can move; Make ARKit Shape Keys then places the face by them."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import bpy
 
-from .common import target_object
-from .keymaker_base import KEYMAKER_ERRORS, KeymakerOperator
-
-if TYPE_CHECKING:
-    from .common import Result
+from .keymaker_base import KeymakerOperator
 
 
 class UNITAF_OT_find_face_landmarks(KeymakerOperator, bpy.types.Operator):
@@ -22,14 +18,8 @@ class UNITAF_OT_find_face_landmarks(KeymakerOperator, bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
     failure = "could not find the face's landmarks"
 
-    def execute(self, context: Any) -> Result:
-        from .. import preferences
+    def act(self, obj: Any, python: str, in_process: bool) -> str:
         from ..keymaker import show_landmarks
-        try:
-            obj = target_object(context)
-            prefs = preferences.settings(context)
-            count = show_landmarks(obj, python=prefs.python_path, in_process=prefs.use_in_process)
-        except KEYMAKER_ERRORS as exc:
-            return self.fail(context, exc)
-        return self.succeed(context, f"'{obj.name}': {count} face landmarks shown as empties; move any that are "
-                                     "off, then Make ARKit Shape Keys places the face by them")
+        count = show_landmarks(obj, python=python, in_process=in_process)
+        return (f"'{obj.name}': {count} face landmarks shown as empties; move any that are off, then Make ARKit "
+                "Shape Keys places the face by them")

@@ -17,7 +17,8 @@ KEYMAKER_ERRORS = (KeymakerError, MappingError, OSError, ValueError)
 
 
 class KeymakerOperator(SceneOperator):
-    """Mixin for the operators that work on the target head mesh through the key maker."""
+    """Mixin for the operators that work on the target head mesh through the key maker: a subclass
+    implements act()."""
 
     failure = "could not do it"      # the start of the error line
 
@@ -29,6 +30,20 @@ class KeymakerOperator(SceneOperator):
             return target_object(context).type == "MESH"
         except MappingError:
             return False
+
+    def act(self, obj: Any, python: str, in_process: bool) -> str:
+        """Do the work on the head `obj`; the message to report. Raises one of KEYMAKER_ERRORS."""
+        raise NotImplementedError
+
+    def execute(self, context: Any) -> Result:
+        from .. import preferences
+        try:
+            obj = target_object(context)
+            prefs = preferences.settings(context)
+            message = self.act(obj, prefs.python_path, prefs.use_in_process)
+        except KEYMAKER_ERRORS as exc:
+            return self.fail(context, exc)
+        return self.succeed(context, message)
 
     def fail(self, context: Any, exc: BaseException) -> Result:
         message = f"{self.failure}: {exc}; nothing was changed"

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import bpy
 
-from .common import target_object
-from .keymaker_base import KEYMAKER_ERRORS, KeymakerOperator
-
-if TYPE_CHECKING:
-    from .common import Result
+from .keymaker_base import KeymakerOperator
 
 
 class UNITAF_OT_make_arkit_shape_keys(KeymakerOperator, bpy.types.Operator):
@@ -21,13 +17,6 @@ class UNITAF_OT_make_arkit_shape_keys(KeymakerOperator, bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
     failure = "could not make shape keys"
 
-    def execute(self, context: Any) -> Result:
-        from .. import preferences
+    def act(self, obj: Any, python: str, in_process: bool) -> str:
         from ..keymaker import make_arkit_keys
-        try:
-            obj = target_object(context)
-            prefs = preferences.settings(context)
-            added = make_arkit_keys(obj, python=prefs.python_path, in_process=prefs.use_in_process)
-        except KEYMAKER_ERRORS as exc:
-            return self.fail(context, exc)
-        return self.succeed(context, added.message(obj.name))
+        return make_arkit_keys(obj, python=python, in_process=in_process).message(obj.name)
