@@ -99,8 +99,10 @@ def _given_landmarks(given: Mapping[str, Sequence[float] | np.ndarray], ref: Ref
     if unknown:
         raise BadInput(f"unknown landmark {unknown[0]!r}; the landmarks are {', '.join(ref.landmarks)}")
     names = [n for n in ref.landmarks if n in given]
-    points = np.array([np.asarray(given[n], dtype=np.float64).reshape(-1) for n in names]).reshape(-1, 3) \
-        if names else np.zeros((0, 3))
+    rows = [np.asarray(given[n], dtype=np.float64).reshape(-1) for n in names]
+    if any(len(r) != 3 for r in rows):
+        raise BadInput("a given landmark is not a point [x, y, z]")
+    points = np.array(rows).reshape(-1, 3)
     if len(names) < MIN_GIVEN_LANDMARKS:
         raise BadInput(f"{len(names)} landmarks given; placing the head by landmarks needs at least "
                        f"{MIN_GIVEN_LANDMARKS} of {', '.join(ref.landmarks)}")

@@ -66,6 +66,7 @@ def test_a_moved_landmark_moves_the_fit_there():
 
 @pytest.mark.parametrize(("given", "message"), [
     ({"nose": [0, 0, 0]}, "unknown landmark 'nose'"),
+    ({"nose_tip": [0, 0], "chin": [0, 0, -1], "eye_left": [1, 0, 1], "eye_right": [-1, 0, 1]}, r"not a point \[x"),
     ({"nose_tip": [0, 0, 0], "chin": [0, 0, -1], "eye_left": [1, 0, 1]}, "needs at least 4"),
     ({"nose_tip": [0, 0, 0], "chin": [0, 0, -1], "eye_left": [0, 0, 1], "eye_right": [0, 0, 2]}, "on one line"),
     ({"nose_tip": [0, 0, np.nan], "chin": [0, 0, -1], "eye_left": [1, 0, 1], "eye_right": [-1, 0, 1]},
