@@ -20,7 +20,10 @@ from mathutils import Matrix, Vector
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from keymaker_job import mesh_object  # the sibling job (this folder is on sys.path when run as a script)
+from keymaker_job import (  # the sibling job (this folder is on sys.path when run as a script)
+    mesh_object,
+    subdivided_cube,
+)
 from keymaker_job import run_operator as run
 from unitaf_backend.channels import ARKIT_CHANNELS
 from unitaf_backend.keymaker import score
@@ -58,7 +61,7 @@ def main() -> None:
     offsets = np.array([[np.array(v.co) for v in keys[name].data] for name in ARKIT_CHANNELS]) - basis
     err = score.pooled_errors(offsets, data.true_offsets)
 
-    cube = mesh_object("Cube", *_cube())
+    cube = subdivided_cube("Cube")
     cube_found = run(cube, bpy.ops.unitaf.find_face_landmarks)
 
     head2 = mesh_object("Head2", data.vertices, data.tris)
@@ -81,17 +84,6 @@ def main() -> None:
                        "UNDO" in ops.UNITAF_OT_make_arkit_shape_keys.bl_options],
     }))
     unitaf_blender.unregister()
-
-
-def _cube():
-    import bmesh
-    mesh = bpy.data.meshes.new("tmp")
-    bm = bmesh.new()
-    bmesh.ops.create_cube(bm, size=0.2)
-    bmesh.ops.subdivide_edges(bm, edges=bm.edges[:], cuts=8, use_grid_fill=True)
-    bm.to_mesh(mesh)
-    bm.free()
-    return [tuple(v.co) for v in mesh.vertices], [tuple(p.vertices) for p in mesh.polygons]
 
 
 if __name__ == "__main__":
