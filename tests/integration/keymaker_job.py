@@ -41,13 +41,29 @@ def key_co(obj, name):
     return co.reshape(-1, 3)
 
 
-def run_operator(obj):
+def subdivided_cube(name):
+    """A 20 cm cube, its faces cut 9 x 9 (a mesh that is no head), linked to the scene."""
+    import bmesh
+    mesh = bpy.data.meshes.new(name)
+    bm = bmesh.new()
+    bmesh.ops.create_cube(bm, size=0.2)
+    bmesh.ops.subdivide_edges(bm, edges=bm.edges[:], cuts=8, use_grid_fill=True)
+    bm.to_mesh(mesh)
+    bm.free()
+    obj = bpy.data.objects.new(name, mesh)
+    bpy.context.scene.collection.objects.link(obj)
+    return obj
+
+
+def run_operator(obj, operator=None):
+    """Run an operator of ours (Make ARKit Shape Keys by default) on `obj` as the active, selected
+    object: (result, last_result, last_error)."""
     for o in bpy.context.view_layer.objects:
         o.select_set(False)
     obj.select_set(True)
     bpy.context.view_layer.objects.active = obj
     try:
-        result = bpy.ops.unitaf.make_arkit_shape_keys()
+        result = (operator or bpy.ops.unitaf.make_arkit_shape_keys)()
     except RuntimeError:          # bpy.ops raises when an operator reports an error (and cancels)
         result = {"CANCELLED"}
     return sorted(result), bpy.context.scene.unitaf.last_result, bpy.context.scene.unitaf.last_error
@@ -118,15 +134,8 @@ def main() -> None:
     true_drop = float(ref_head.offsets[jaw_k][ref_head.part_mask("teeth_lower"), 2].mean())
     tongue_keys = [kb.name for kb in parts["Tongue"].data.shape_keys.key_blocks]
 
-    cube_data = bpy.data.meshes.new("Cube")
-    import bmesh
-    bm = bmesh.new()
-    bmesh.ops.create_cube(bm, size=0.2)
-    bmesh.ops.subdivide_edges(bm, edges=bm.edges[:], cuts=8, use_grid_fill=True)
-    bm.to_mesh(cube_data)
-    bm.free()
-    cube = bpy.data.objects.new("Cube", cube_data)
-    bpy.context.scene.collection.objects.link(cube)
+    cube = subdivided_cube("Cube")
+    cube_data = cube.data
     cube_co = np.empty(len(cube_data.vertices) * 3, dtype=np.float32)
     cube_data.vertices.foreach_get("co", cube_co)
     cube_result, _, cube_error = run_operator(cube)

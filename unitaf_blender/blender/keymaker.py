@@ -15,8 +15,20 @@ from typing import Any
 
 import numpy as np
 
-from ..core.keymaker_client import MAX_VERTICES, KeymakerError, MadeOffsets, make_offsets
+from ..core.keymaker_client import (
+    MAX_VERTICES,
+    KeymakerError,
+    Landmarks,
+    MadeOffsets,
+    find_landmarks,
+    make_offsets,
+)
 from ..core.mapping import auto_map
+
+# The custom property that marks an empty as a face landmark of its parent mesh (its value: the name).
+LANDMARK_PROP = "unitaf_landmark"
+# A landmark empty's display size, in mouth widths.
+LANDMARK_SIZE_OF_MOUTH = 0.06
 
 # Degrees of eye rotation at a full eyeLook key (ARKit's range is about +-30 degrees yaw, +-25 pitch).
 GAZE_YAW_DEG, GAZE_PITCH_DEG = 30.0, 25.0
@@ -29,9 +41,11 @@ class AddedKeys:
     summary: str = ""
     eye_drivers: list[str] = field(default_factory=list)
     mouth_parts: list[str] = field(default_factory=list)
+    landmarks_used: bool = False
 
     def message(self, obj_name: str) -> str:
-        parts = [f"'{obj_name}': added {len(self.added)} ARKit shape keys"]
+        parts = [f"'{obj_name}': added {len(self.added)} ARKit shape keys"
+                 + (" (placed by its landmark empties)" if self.landmarks_used else "")]
         if self.kept:
             parts.append(f"kept {len(self.kept)} it had ({', '.join(self.kept[:5])}"
                          f"{' ...' if len(self.kept) > 5 else ''})")
@@ -83,11 +97,13 @@ def make_arkit_keys(obj: Any, python: str = "", in_process: bool = True, made: M
     check_target(obj)
     have = existing_channels(obj)
     rest, polygons = mesh_arrays(obj)
+    landmarks = placed_landmarks(obj)
     if made is None:
-        made = make_offsets(rest, polygons, python=python, in_process=in_process)
+        made = make_offsets(rest, polygons, python=python, in_process=in_process, landmarks=landmarks or None)
     if made.offsets.shape[1] != len(rest):
         raise KeymakerError("the key maker answered for another vertex count; nothing was changed")
     result = AddedKeys(kept=[c for c in made.channels if c in have], summary=made.summary)
+    result.landmarks_used = bool(landmarks)
     if obj.data.shape_keys is None:
         obj.shape_key_add(name="Basis", from_mix=False)
     for k, name in enumerate(made.channels):
@@ -103,10 +119,51 @@ def make_arkit_keys(obj: Any, python: str = "", in_process: bool = True, made: M
     return result
 
 
+def landmark_empties(obj: Any) -> dict[str, Any]:
+    """The face landmark empties of `obj`: landmark name -> empty (its children marked LANDMARK_PROP)."""
+    return {str(child[LANDMARK_PROP]): child for child in obj.children
+            if child.type == "EMPTY" and LANDMARK_PROP in child}
+
+
+def placed_landmarks(obj: Any) -> Landmarks:
+    """Where the user's landmark empties are, in the mesh's local frame ({} when it has none)."""
+    to_local = obj.matrix_world.inverted()
+    return {name: np.array(to_local @ empty.matrix_world.translation, dtype=np.float64)
+            for name, empty in landmark_empties(obj).items()}
+
+
+def show_landmarks(obj: Any, python: str = "", in_process: bool = True) -> int:
+    """Find the face's landmarks on `obj` and show them as empties parented to it (named
+    '<object> <landmark>'; existing ones are moved back to what is found). Everything is found before
+    the scene is touched. Returns how many."""
+    import bpy
+
+    check_target(obj)
+    rest, polygons = mesh_arrays(obj)
+    found = find_landmarks(rest, polygons, python=python, in_process=in_process)
+    mouth = float(np.linalg.norm(found["mouth_corner_left"] - found["mouth_corner_right"])) \
+        if {"mouth_corner_left", "mouth_corner_right"} <= set(found) else 0.05
+    have = landmark_empties(obj)
+    collection = obj.users_collection[0] if obj.users_collection else bpy.data.scenes[0].collection
+    for name, point in found.items():
+        empty = have.get(name)
+        if empty is None:
+            empty = bpy.data.objects.new(f"{obj.name} {name}", None)
+            empty[LANDMARK_PROP] = name
+            empty.empty_display_type = "SPHERE"
+            collection.objects.link(empty)
+            empty.parent = obj
+        empty.empty_display_size = LANDMARK_SIZE_OF_MOUTH * mouth
+        empty.matrix_parent_inverse.identity()
+        empty.location = tuple(float(x) for x in point)       # the parent's local frame: the mesh's
+    return len(found)
+
+
 def _companions(obj: Any) -> list[Any]:
     """The head's children (or, without children, the meshes beside it in its collection)."""
-    pool = list(obj.children) or [o for o in (obj.users_collection[0].objects if obj.users_collection else [])
-                                  if o is not obj and o.parent is obj.parent]
+    children = [o for o in obj.children if o.type == "MESH"]      # (its landmark empties do not count)
+    pool = children or [o for o in (obj.users_collection[0].objects if obj.users_collection else [])
+                        if o is not obj and o.parent is obj.parent]
     return [o for o in pool if o.type == "MESH"]
 
 

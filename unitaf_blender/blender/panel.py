@@ -93,6 +93,7 @@ class UNITAF_PT_main(_SidebarPanel):
             row = box.row(align=True)
             row.operator("unitaf.make_arkit_shape_keys", icon="SHAPEKEY_DATA")
             row.operator("unitaf.add_demo_head", icon="MONKEY")
+            box.operator("unitaf.find_face_landmarks", icon="EMPTY_AXIS")
 
         col = layout.column(heading="Start")
         col.prop(s, "use_current_frame")

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -47,22 +48,47 @@ def in_process_available() -> bool:
         return False
 
 
+Landmarks = dict[str, np.ndarray]      # name -> [3] point in the mesh's local frame
+
+
 def make_offsets(vertices: np.ndarray, polygons: list[list[int]], python: str = "",
-                 in_process: bool = True) -> MadeOffsets:
-    """The offsets, from this Python's backend when allowed and importable, else from `python`'s."""
+                 in_process: bool = True, landmarks: Landmarks | None = None) -> MadeOffsets:
+    """The offsets, from this Python's backend when allowed and importable, else from `python`'s. With
+    `landmarks` the face is placed by them instead of being found."""
+    if _use_in_process(in_process, python):
+        return _in_process(vertices, polygons, landmarks)
+    return _subprocess(vertices, polygons, python, landmarks)
+
+
+def find_landmarks(vertices: np.ndarray, polygons: list[list[int]], python: str = "",
+                   in_process: bool = True) -> Landmarks:
+    """The face's landmarks found on the mesh (what the user may move before making the keys)."""
+    if _use_in_process(in_process, python):
+        from unitaf_backend.errors import UnitafError
+        from unitaf_backend.keymaker import find_landmarks as backend_find
+
+        try:
+            return backend_find(vertices, polygons)
+        except UnitafError as err:
+            raise KeymakerError(str(err)) from err
+    report, _, _ = _run_cli(vertices, polygons, python, None)
+    return {k: np.asarray(p, dtype=np.float64) for k, p in report.get("landmarks", {}).items()}
+
+
+def _use_in_process(in_process: bool, python: str) -> bool:
     if in_process and in_process_available():
-        return _in_process(vertices, polygons)
+        return True
     if not python:
         raise KeymakerError("no backend interpreter: set 'Backend Python' in the UniTAF preferences")
-    return _subprocess(vertices, polygons, python)
+    return False
 
 
-def _in_process(vertices: np.ndarray, polygons: list[list[int]]) -> MadeOffsets:
+def _in_process(vertices: np.ndarray, polygons: list[list[int]], landmarks: Landmarks | None) -> MadeOffsets:
     from unitaf_backend.errors import UnitafError
     from unitaf_backend.keymaker import make_shape_keys
 
     try:
-        made = make_shape_keys(vertices, polygons)
+        made = make_shape_keys(vertices, polygons, landmarks=landmarks)
     except UnitafError as err:
         raise KeymakerError(str(err)) from err
     return MadeOffsets(made.channels, made.offsets, made.summary(), made.jaw_motions, made.tongue_motions,
@@ -76,14 +102,20 @@ def write_obj(path: Path, vertices: np.ndarray, polygons: list[list[int]]) -> No
         fh.writelines("f " + " ".join(str(i + 1) for i in poly) + "\n" for poly in polygons)
 
 
-def _subprocess(vertices: np.ndarray, polygons: list[list[int]], python: str) -> MadeOffsets:
+def _run_cli(vertices: np.ndarray, polygons: list[list[int]], python: str, landmarks: Landmarks | None
+             ) -> tuple[dict[str, Any], tuple[str, ...], np.ndarray]:
+    """Run `unitaf make-shape-keys` with `python`: its report, channels and offsets."""
     with tempfile.TemporaryDirectory(prefix="unitaf_keys_") as tmp:
         obj = Path(tmp) / "mesh.obj"
         write_obj(obj, vertices, polygons)
         out = Path(tmp) / "out"
+        command = [python, "-m", "unitaf_backend", "make-shape-keys", str(obj), str(out)]
+        if landmarks:
+            given = Path(tmp) / "landmarks.json"
+            given.write_text(json.dumps({k: [float(x) for x in p] for k, p in landmarks.items()}), encoding="utf-8")
+            command += ["--landmarks", str(given)]
         try:
-            proc = subprocess.run([python, "-m", "unitaf_backend", "make-shape-keys", str(obj), str(out)],
-                                  check=False, capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT_S,
+            proc = subprocess.run(command, check=False, capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT_S,
                                   env={**os.environ, "PYTHONNOUSERSITE": "1"})
         except (OSError, subprocess.TimeoutExpired) as err:
             raise KeymakerError(f"the backend's key maker did not run ({err})") from err
@@ -91,9 +123,13 @@ def _subprocess(vertices: np.ndarray, polygons: list[list[int]], python: str) ->
             lines = (proc.stderr or proc.stdout).strip().splitlines()
             raise KeymakerError(lines[-1] if lines else f"the key maker failed (exit {proc.returncode})")
         with np.load(out / "shape_keys.npz", allow_pickle=False) as npz:
-            channels = tuple(str(c) for c in npz["channels"])
-            offsets = npz["offsets"].astype(np.float32)
-        report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+            channels, offsets = tuple(str(c) for c in npz["channels"]), npz["offsets"].astype(np.float32)
+        return json.loads((out / "report.json").read_text(encoding="utf-8")), channels, offsets
+
+
+def _subprocess(vertices: np.ndarray, polygons: list[list[int]], python: str, landmarks: Landmarks | None
+                ) -> MadeOffsets:
+    report, channels, offsets = _run_cli(vertices, polygons, python, landmarks)
     lm = report.get("landmarks", {})
     rotation = np.asarray(report.get("rotation_to_blender", np.eye(3).tolist()), dtype=np.float64)
     return MadeOffsets(

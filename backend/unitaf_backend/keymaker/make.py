@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from ..errors import BadInput
 from .closure import seal, vertical_gap
 from .eyes import eyeball_pieces, fitted_point, gaze_offsets, pieces
-from .fit import Similarity, nonrigid_icp
+from .fit import NonRigidFit, Similarity, nonrigid_icp, similarity_icp, umeyama
 from .geometry import SurfaceIndex, triangulate, vertex_normals
-from .orientation import place_reference
+from .orientation import Placement, head_region, place_reference
 from .reference import ReferenceSkin, reference_skin
 from .transfer import bind, transfer_offsets
 
@@ -81,32 +83,110 @@ def _check(vertices: np.ndarray, faces: np.ndarray | list[list[int]]) -> tuple[n
     return v, tris[area > 0]
 
 
-def make_shape_keys(vertices: np.ndarray, faces: np.ndarray | list[list[int]], *,
-                    try_orientations: bool = True, seal_closures: bool = True,
-                    reference: ReferenceSkin | None = None) -> MadeKeys:
-    """The 52 ARKit offsets for a head mesh (any topology, any units, any of the 24 axis-aligned
-    orientations). Raises BadInput with one line when the mesh is no head it can fit."""
+# Given landmarks: at least this many, to place the reference by them (a similarity has 7 unknowns).
+MIN_GIVEN_LANDMARKS = 4
+
+
+def landmark_names(reference: ReferenceSkin | None = None) -> tuple[str, ...]:
+    """The names of the landmarks the key maker finds and takes (in its order)."""
+    return tuple((reference or reference_skin()).landmarks)
+
+
+def _given_landmarks(given: Mapping[str, Sequence[float] | np.ndarray], ref: ReferenceSkin
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """(reference skin vertex indices, target points [k, 3]) of landmarks given by name."""
+    unknown = sorted(set(given) - set(ref.landmarks))
+    if unknown:
+        raise BadInput(f"unknown landmark {unknown[0]!r}; the landmarks are {', '.join(ref.landmarks)}")
+    names = [n for n in ref.landmarks if n in given]
+    rows = [np.asarray(given[n], dtype=np.float64).reshape(-1) for n in names]
+    if any(len(r) != 3 for r in rows):
+        raise BadInput("a given landmark is not a point [x, y, z]")
+    points = np.array(rows).reshape(-1, 3)
+    if len(names) < MIN_GIVEN_LANDMARKS:
+        raise BadInput(f"{len(names)} landmarks given; placing the head by landmarks needs at least "
+                       f"{MIN_GIVEN_LANDMARKS} of {', '.join(ref.landmarks)}")
+    if not np.isfinite(points).all():
+        raise BadInput("a given landmark is not a finite point")
+    idx = np.array([ref.landmarks[n] for n in names], dtype=np.int64)
+    if np.linalg.matrix_rank(points - points.mean(axis=0), tol=1e-9 * np.ptp(points)) < 2:
+        raise BadInput("the given landmarks lie on one line; a face needs them spread over it")
+    return idx, points
+
+
+@dataclass(frozen=True)
+class HeadFit:
+    """The reference skin fitted onto a head mesh (canonical frame: Z up, the face along -Y)."""
+    vertices: np.ndarray          # [V, 3] the mesh (its frame)
+    tris: np.ndarray
+    rotation: np.ndarray          # the mesh's frame -> canonical
+    similarity: Similarity        # reference -> canonical mesh
+    canon: np.ndarray
+    canon_normals: np.ndarray
+    fit: NonRigidFit
+    residual_median: float
+    residual_p95: float
+    mouth_width: float
+    landmark_index: dict[str, int]    # name -> reference skin vertex
+    landmarks_given: int = 0
+
+    @property
+    def landmarks(self) -> dict[str, np.ndarray]:
+        """name -> the fitted landmark on the mesh, in its own frame."""
+        return {name: self.fit.vertices[i] @ self.rotation for name, i in self.landmark_index.items()}
+
+
+def _place_by_landmarks(ref: ReferenceSkin, v: np.ndarray, normals: np.ndarray, idx: np.ndarray,
+                        points: np.ndarray) -> Placement:
+    """The placement from given landmarks: the similarity that puts the reference's landmarks on them
+    fixes the head's orientation (any, not only the 24 axis-aligned ones), refined by ICP while that
+    keeps it."""
+    first = umeyama(ref.vertices[idx], points)                  # reference -> the mesh's frame
+    rot = first.rotation.T                                      # the mesh's frame -> canonical
+    canon, canon_normals = v @ rot.T, normals @ rot.T
+    region = head_region(canon)
+    start = Similarity(first.scale, np.eye(3), rot @ first.translation)
+    sim, err = similarity_icp(ref.vertices, ref.normals, canon[region], canon_normals[region], start, iterations=40)
+    moved = np.linalg.norm(sim.apply(ref.vertices[idx]) - start.apply(ref.vertices[idx]), axis=1).max()
+    if not np.isfinite(err) or moved > 0.5 * ref.mouth_width * first.scale:
+        sim = start             # the surface pulled it off the user's points: the user's points win
+        err = float(cKDTree(canon[region]).query(start.apply(ref.vertices))[0].mean())
+    return Placement(rot, region, sim, err / (ref.height_above_nose * first.scale), np.inf)
+
+
+def fit_head(vertices: np.ndarray, faces: np.ndarray | list[list[int]], *, try_orientations: bool = True,
+             reference: ReferenceSkin | None = None,
+             landmarks: Mapping[str, Sequence[float] | np.ndarray] | None = None) -> HeadFit:
+    """Find the head on the mesh and fit the reference skin onto it. With `landmarks` (name -> point in
+    the mesh's frame, e.g. the found ones moved by the user) the reference is placed by them and held to
+    them while it fits. Raises BadInput with one line when the mesh is no head it can fit."""
     v, tris = _check(vertices, faces)
     ref = reference or reference_skin()
     normals = vertex_normals(v, tris)
-    placement = place_reference(ref.vertices, ref.normals, ref.nose, v, normals, try_all=try_orientations)
+    if landmarks:
+        lm_idx, lm_points = _given_landmarks(landmarks, ref)
+        placement = _place_by_landmarks(ref, v, normals, lm_idx, lm_points)
+    else:
+        lm_idx, lm_points = np.zeros(0, dtype=np.int64), np.zeros((0, 3))
+        placement = place_reference(ref.vertices, ref.normals, ref.nose, v, normals, try_all=try_orientations)
     rot, sim = placement.rotation, placement.similarity
     canon = v @ rot.T
     canon_normals = normals @ rot.T
     scale = sim.scale
     mouth = ref.mouth_width * scale
+    turned = (" (or place the landmarks: Find Face Landmarks, move them onto the face)" if not landmarks else "")
     if placement.mean_distance > MAX_PLACEMENT_OF_HEIGHT:
         raise BadInput("no head found on this mesh: the reference face does not fit it anywhere "
                        f"(mean distance {placement.mean_distance:.0%} of the head height); a head turned off the "
-                       "axes: apply a rotation so it looks along -Y with +Z up")
+                       "axes: apply a rotation so it looks along -Y with +Z up" + turned)
     placed = sim.apply(ref.vertices)
     target_index = SurfaceIndex(canon, tris[placement.region[tris].all(axis=1)])
     height = ref.height_above_nose * scale
-    fit = nonrigid_icp(placed, ref.tris, target_index, target_index.normals, np.zeros(0, int),
-                       np.zeros((0, 3)), scale=height, max_distance=0.1, min_cos=0.5)
+    fit = nonrigid_icp(placed, ref.tris, target_index, target_index.normals, lm_idx, lm_points @ rot.T,
+                       scale=height, max_distance=0.1, min_cos=0.5)
     finite = fit.distance[np.isfinite(fit.distance)]
     if len(finite) < 0.5 * len(fit.distance):
-        raise BadInput("no head found on this mesh: most of the reference face has no surface to land on")
+        raise BadInput("no head found on this mesh: most of the reference face has no surface to land on" + turned)
     res_median, res_p95 = float(np.median(finite)), float(np.quantile(finite, 0.95))
     prominence = nose_prominence(canon[placement.region], fit.vertices[ref.nose], mouth)
     if prominence < MIN_NOSE_OF_MOUTH or res_p95 > MAX_RESIDUAL_P95_OF_MOUTH * mouth:
@@ -114,7 +194,31 @@ def make_shape_keys(vertices: np.ndarray, faces: np.ndarray | list[list[int]], *
                f"a head has over {MIN_NOSE_OF_MOUTH:.0%})" if prominence < MIN_NOSE_OF_MOUTH else
                f"the fitted face stays up to {res_p95 / mouth:.0%} of a mouth width off the surface")
         raise BadInput(f"no head found on this mesh: {why}; is it a human head with a nose, eyes and a mouth? "
-                       "(a head turned off the axes: apply a rotation so it looks along -Y with +Z up)")
+                       "(a head turned off the axes: apply a rotation so it looks along -Y with +Z up)" + turned)
+    return HeadFit(v, tris, rot, sim, canon, canon_normals, fit, res_median, res_p95, mouth, ref.landmarks,
+                   len(lm_idx))
+
+
+def find_landmarks(vertices: np.ndarray, faces: np.ndarray | list[list[int]], *, try_orientations: bool = True
+                   ) -> dict[str, np.ndarray]:
+    """The face's landmarks found on the mesh (name -> point in its frame): what the user may move
+    before the keys are made from them."""
+    return fit_head(vertices, faces, try_orientations=try_orientations).landmarks
+
+
+def make_shape_keys(vertices: np.ndarray, faces: np.ndarray | list[list[int]], *,
+                    try_orientations: bool = True, seal_closures: bool = True,
+                    reference: ReferenceSkin | None = None,
+                    landmarks: Mapping[str, Sequence[float] | np.ndarray] | None = None) -> MadeKeys:
+    """The 52 ARKit offsets for a head mesh (any topology, any units, any of the 24 axis-aligned
+    orientations, or any orientation with `landmarks`). Raises BadInput with one line when the mesh is
+    no head it can fit."""
+    ref = reference or reference_skin()
+    head = fit_head(vertices, faces, try_orientations=try_orientations, reference=ref, landmarks=landmarks)
+    tris, rot, sim, canon, canon_normals, fit = (head.tris, head.rotation, head.similarity, head.canon,
+                                                 head.canon_normals, head.fit)
+    scale, mouth = sim.scale, head.mouth_width
+    res_median, res_p95 = head.residual_median, head.residual_p95
     linear = fit.affines @ (scale * sim.rotation)                            # reference -> canonical target
     binding = bind(canon, canon_normals, fit.vertices, ref.tris, NEAR * mouth, FAR * mouth)
     offsets = transfer_offsets(binding, fit.vertices, ref.tris, linear, ref.offsets)
@@ -154,16 +258,22 @@ def make_shape_keys(vertices: np.ndarray, faces: np.ndarray | list[list[int]], *
                 corrections[name] = shift
         lid_gaps.append(vertical_gap(canon + offsets[k], lid_up, lid_low))
 
-    landmarks = {name: (fit.vertices[i] @ rot) for name, i in ref.landmarks.items()}
+    landmarks = head.landmarks
     notes = []
+    if head.landmarks_given:
+        notes.append(f"placed by the {head.landmarks_given} landmarks given")
     found_eyes = [side for side, m in zip(("left", "right"), eyeballs) if len(m)]
     if found_eyes:
         notes.append(f"eyeballs in the mesh ({' and '.join(found_eyes)}) turn with the eyeLook keys")
-    if not np.allclose(rot, np.eye(3)):
-        up = rot.T @ np.array([0.0, 0, 1])
-        fwd = rot.T @ np.array([0.0, -1, 0])
-        notes.append(f"the head's up is {_axis(up)} and it looks along {_axis(fwd)} (Blender's convention is "
-                     "+Z up, looking along -Y); the keys follow the head as it is")
+    to_mesh = rot.T @ sim.rotation            # the reference's directions in the mesh's frame
+    turn = _turn_degrees(to_mesh)
+    if turn > 1.0:
+        up = to_mesh @ np.array([0.0, 0, 1])
+        fwd = to_mesh @ np.array([0.0, -1, 0])
+        notes.append(f"the head's up is {_axis(up)} and it looks along {_axis(fwd)}"
+                     + ("" if np.allclose(np.abs(to_mesh), np.round(np.abs(to_mesh)), atol=0.02)
+                        else f" (turned {turn:.0f} degrees)")
+                     + " (Blender's convention is +Z up, looking along -Y); the keys follow the head as it is")
     return MadeKeys(
         channels=ch, offsets=(offsets @ rot).astype(np.float32), landmarks=landmarks, rotation=rot, scale=scale,
         residual_median=res_median, residual_p95=res_p95, mouth_width=mouth, lip_gap=lip_gap,
@@ -211,12 +321,19 @@ def nose_prominence(points: np.ndarray, fitted_nose: np.ndarray, mouth: float) -
     tip = points[near][np.argmin(points[near, 1])]
     fronts = []
     for side in (1.0, -1.0):
-        column = (np.abs(points[:, 0] - (tip[0] + side * 0.8 * mouth)) < 0.1 * mouth) & \
-                 (np.abs(points[:, 2] - tip[2]) < 0.1 * mouth)
-        if not column.any():
+        for half in (0.1, 0.2, 0.3):       # wider windows for coarse meshes with no vertex in the first
+            column = (np.abs(points[:, 0] - (tip[0] + side * 0.8 * mouth)) < half * mouth) & \
+                     (np.abs(points[:, 2] - tip[2]) < half * mouth)
+            if column.any():
+                break
+        else:
             return 0.0
         fronts.append(points[column, 1].min())
     return float((np.mean(fronts) - tip[1]) / mouth)
+
+
+def _turn_degrees(rotation: np.ndarray) -> float:
+    return float(np.degrees(np.arccos(np.clip((np.trace(rotation) - 1) / 2, -1, 1))))
 
 
 def _axis(vec: np.ndarray) -> str:

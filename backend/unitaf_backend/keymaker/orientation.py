@@ -1,6 +1,7 @@
 """Which way the head looks, and where it sits: the first placement of the reference head.
 
-The target is tried in the 24 axis-aligned orientations; in each, the reference is put on the target by
+The target is tried in the 24 axis-aligned orientations and in each of them turned 45 degrees about
+the vertical (a head turned any angle about its up axis is found); in each, the reference is put on the target by
 its nose tip (the most forward point near the top) and its height above the nose, then refined by a
 similarity ICP. The orientation whose fit lies closest to the target wins; its rotation says how the
 target is turned relative to Blender's convention (Z up, the face looking along -Y).
@@ -24,6 +25,10 @@ BODY_ASPECT = 2.5
 HEAD_OF_BODY = 0.16
 # The conventional orientation is kept when its fit is within this factor of the best one.
 KEEP_CONVENTION = 1.5
+# Starting orientations 45 degrees apart about the vertical; an ICP that turns a start by more than 35
+# degrees has found another start's orientation (which that start finds itself).
+YAW_STEP_DEG = 45.0
+MAX_ICP_TURN_DEG = 35.0
 
 
 def head_region(points: np.ndarray) -> np.ndarray:
@@ -46,6 +51,16 @@ def axis_rotations() -> list[np.ndarray]:
                 out.append(r)
     out.sort(key=lambda r: -np.trace(r))
     return out
+
+
+def candidate_rotations() -> list[np.ndarray]:
+    """The 24 axis-aligned orientations, then each of them turned YAW_STEP_DEG about the head's up: with
+    the ICP free to turn MAX_ICP_TURN_DEG from its start, a head turned any angle about its vertical
+    axis starts within reach of one of them (identity first)."""
+    step = np.radians(YAW_STEP_DEG)
+    yaw = np.array([[np.cos(step), -np.sin(step), 0.0], [np.sin(step), np.cos(step), 0.0], [0.0, 0.0, 1.0]])
+    axes = axis_rotations()
+    return axes + [yaw @ r for r in axes]
 
 
 def nose_tip(points: np.ndarray, top_fraction: float = 0.75) -> int:
@@ -73,7 +88,7 @@ def place_reference(ref: np.ndarray, ref_normals: np.ndarray, ref_nose: int, tar
     """Find the target's orientation and the similarity that puts the reference on it."""
     ref_height = ref[:, 2].max() - ref[ref_nose, 2]
     results: list[tuple[float, np.ndarray, Similarity]] = []
-    for rot in axis_rotations() if try_all else [np.eye(3)]:
+    for rot in candidate_rotations() if try_all else [np.eye(3)]:
         region = head_region(target @ rot.T)
         pts = target[region] @ rot.T
         nrm = target_normals[region] @ rot.T
@@ -85,7 +100,7 @@ def place_reference(ref: np.ndarray, ref_normals: np.ndarray, ref_nose: int, tar
         init = Similarity(s, np.eye(3), pts[tip] - s * ref[ref_nose])
         sim, err = similarity_icp(ref, ref_normals, pts, nrm, init, iterations=12)
         # an ICP that turned the head far away from its start found another orientation: not this one
-        if np.degrees(np.arccos(np.clip((np.trace(sim.rotation) - 1) / 2, -1, 1))) > 35:
+        if np.degrees(np.arccos(np.clip((np.trace(sim.rotation) - 1) / 2, -1, 1))) > MAX_ICP_TURN_DEG:
             err = np.inf
         results.append((err / (sim.scale * ref_height), rot, sim))
     # Blender's own convention wins unless another orientation fits clearly better (a head that is not

@@ -8,8 +8,9 @@ A test head starts from the reference skin and changes its identity in one of tw
   phi(reference posed), so a true offset is phi(rest + offset) - phi(rest).
 It may then be re-meshed to another topology and vertex count by a linear refinement R (Loop
 subdivision, or sqrt(3) subdivision that flips every original edge; each after re-cutting the
-reference's quads along their other diagonal), which maps any posed head to its re-meshed pose, so the
-true re-meshed offsets are R @ offsets exactly.
+reference's quads along their other diagonal), or coarsened to about half its vertices by edge collapses
+to midpoints (each new vertex a fixed blend of reference vertices; the openings' rims kept), which maps
+any posed head to its re-meshed pose, so the true re-meshed offsets are R @ offsets exactly.
 """
 
 from __future__ import annotations
@@ -198,6 +199,84 @@ def sqrt3_subdivision(n: int, tris: np.ndarray) -> tuple[sp.csr_matrix, np.ndarr
     return r_mat, np.asarray(new, dtype=np.int64)
 
 
+def decimation(points: np.ndarray, tris: np.ndarray, fraction: float = 0.5) -> tuple[sp.csr_matrix, np.ndarray]:
+    """A coarser mesh by edge collapses, shortest edges first, each edge to its midpoint, as R [m, n]
+    (each new vertex a fixed blend of old ones, so R maps any pose of the old mesh onto the new one) and
+    the new triangles; about `fraction` of the vertices stay. The openings' rims (boundary vertices) are
+    kept; a collapse that would fold a triangle over or pinch the surface (link condition) is skipped;
+    collapses in one pass touch disjoint neighbourhoods."""
+    n = len(points)
+    pos = [np.asarray(p, dtype=np.float64) for p in points]
+    blend: list[dict[int, float]] = [{i: 1.0} for i in range(n)]
+    faces: dict[int, list[int]] = {i: list(t) for i, t in enumerate(tris.tolist())}
+    around: list[set[int]] = [set() for _ in range(n)]
+    for i, t in faces.items():
+        for v in t:
+            around[v].add(i)
+    alive, target = n, int(fraction * n)
+
+    def neighbours(v: int) -> set[int]:
+        return {u for f in around[v] for u in faces[f]} - {v}
+
+    def normal(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+        return np.cross(b - a, c - a)
+
+    while alive > target:
+        live = np.array(list(faces.values()), dtype=np.int64)
+        edges, counts = edge_use_counts(live)
+        rim = set(np.unique(edges[counts == 1]).tolist())
+        lengths = np.linalg.norm(np.array([pos[a] - pos[b] for a, b in edges.tolist()]), axis=1)
+        touched: set[int] = set()
+        collapsed = 0
+        for k in np.argsort(lengths):
+            a, b = (int(x) for x in edges[k])
+            if alive <= target:
+                break
+            if a in touched or b in touched or a in rim or b in rim:
+                continue
+            na, nb = neighbours(a), neighbours(b)
+            if len(na & nb) != 2:
+                continue
+            mid = 0.5 * (pos[a] + pos[b])
+            folds = False
+            for f in (around[a] | around[b]) - (around[a] & around[b]):
+                corners = faces[f]
+                old = normal(*(pos[v] for v in corners))
+                new = normal(*(mid if v in (a, b) else pos[v] for v in corners))
+                if np.dot(old, new) <= 0.3 * np.linalg.norm(old) * np.linalg.norm(new):
+                    folds = True
+                    break
+            if folds:
+                continue
+            for f in around[a] & around[b]:
+                for v in faces[f]:
+                    around[v].discard(f)
+                del faces[f]
+            for f in around[b]:
+                faces[f] = [a if v == b else v for v in faces[f]]
+                around[a].add(f)
+            around[b] = set()
+            pos[a] = mid
+            mixed = dict.fromkeys(blend[a] | blend[b], 0.0)
+            for src in (blend[a], blend[b]):
+                for i, w in src.items():
+                    mixed[i] += 0.5 * w
+            blend[a], blend[b] = mixed, {}
+            touched |= {a, b} | na | nb
+            alive -= 1
+            collapsed += 1
+        if collapsed == 0:
+            break
+    keep = [v for v in range(n) if blend[v]]
+    index = np.full(n, -1, dtype=np.int64)
+    index[keep] = np.arange(len(keep))
+    rows = [r for r, v in enumerate(keep) for _ in blend[v]]
+    cols = [i for v in keep for i in blend[v]]
+    vals = [w for v in keep for w in blend[v].values()]
+    r_mat = sp.csr_matrix((vals, (rows, cols)), shape=(len(keep), n))
+    return r_mat, index[np.array(list(faces.values()), dtype=np.int64)]
+
+
 def other_diagonal_tris() -> np.ndarray:
     """The reference skin's quads cut along the diagonal the reference does not use."""
     head = load_reference_head()
@@ -216,7 +295,7 @@ class HeadRecipe:
     name: str
     identity: dict[str, float]
     phi: dict[str, float]
-    remesh: str            # "", "loop", "sqrt3"
+    remesh: str            # "", "loop", "sqrt3", "decimate" (about half the reference's vertices)
     description: str
 
 
@@ -240,7 +319,13 @@ RECIPES: tuple[HeadRecipe, ...] = (
                                              "mouth/mouth-scale-horiz-incr.target.gz": 0.6,
                                              "head/head-round.target.gz": 0.7},
                {"stretch": 0.94, "width": 1.06}, "sqrt3", "round head, big nose, wide mouth, squat; sqrt(3)"),
+    HeadRecipe("older-heavier-decimated", {"head/head-age-incr.target.gz": 0.8, "head/head-fat-incr.target.gz": 0.7},
+               {}, "decimate", "older-heavier, other diagonals, edge-collapsed to about half the vertices"),
+    HeadRecipe("long-face-decimated", {}, {"stretch": 1.12, "width": 0.92, "jaw": 0.08, "bend": 0.006}, "decimate",
+               "long-face, other diagonals, edge-collapsed to about half the vertices"),
 )
+# The decimated heads keep this fraction of the reference's vertices.
+DECIMATE_TO = 0.5
 
 
 def build_test_head(recipe: HeadRecipe) -> TestHead:
@@ -259,7 +344,10 @@ def build_test_head(recipe: HeadRecipe) -> TestHead:
     source = sp.identity(n, format="csr")
     if recipe.remesh:
         tris = other_diagonal_tris()
-        r_mat, tris = (loop_subdivision if recipe.remesh == "loop" else sqrt3_subdivision)(n, tris)
+        if recipe.remesh == "decimate":
+            r_mat, tris = decimation(rest, tris, DECIMATE_TO)
+        else:
+            r_mat, tris = (loop_subdivision if recipe.remesh == "loop" else sqrt3_subdivision)(n, tris)
         rest = r_mat @ rest
         offsets = np.stack([r_mat @ o for o in offsets])
         source = r_mat.tocsr()

@@ -39,3 +39,21 @@ def test_surface_query_skips_faces_turned_the_other_way():
     tri_up, *_ = index.query(q, up, min_cos=0.5)
     tri_down, *_ = index.query(q, down, min_cos=0.5)
     assert tri_up[0] in (0, 1) and tri_down[0] in (2, 3)
+
+
+def test_decimation_halves_the_reference_and_keeps_a_clean_surface():
+    from unitaf_backend.keymaker.geometry import edge_use_counts
+    from unitaf_backend.keymaker.reference import reference_skin
+    from unitaf_backend.keymaker.testheads import decimation, other_diagonal_tris
+
+    ref = reference_skin()
+    tris = other_diagonal_tris()
+    r_mat, new = decimation(ref.vertices, tris, 0.5)
+    assert r_mat.shape == (len(ref.vertices) // 2, len(ref.vertices))
+    assert np.allclose(np.asarray(r_mat.sum(axis=1)).ravel(), 1.0)       # each vertex a blend of old ones
+    _, counts = edge_use_counts(new)
+    _, old_counts = edge_use_counts(tris)
+    assert counts.max() == 2 and (counts == 1).sum() == (old_counts == 1).sum()    # rims kept, no pinches
+    points = r_mat @ ref.vertices
+    area = np.linalg.norm(np.cross(points[new[:, 1]] - points[new[:, 0]], points[new[:, 2]] - points[new[:, 0]]), axis=1)
+    assert (area > 0).all() and len(np.unique(new)) == r_mat.shape[0]
