@@ -24,7 +24,15 @@ import numpy as np
 
 from ..core import line_envelope, timing
 from ..core.backend_api import BackendError, FaceResult
-from ..core.mapping import Mapping, MappingError, auto_map, check_mapping, target_curves
+from ..core.mapping import (
+    CONVENTIONS,
+    Mapping,
+    MappingError,
+    MappingReport,
+    auto_map,
+    check_mapping,
+    target_curves,
+)
 from ..core.markers import line_markers
 from ..core.naming import action_name
 from . import head_motion as head_motion_lib
@@ -63,6 +71,12 @@ def shape_key_names(obj: Any) -> list[str]:
 
 def resolve_mapping(obj: Any, mapping: Mapping | None = None) -> Mapping:
     """The mapping to use on `obj` (given, or found from its shape-key names); MappingError if none works."""
+    return resolve_rig(obj, mapping)[0]
+
+
+def resolve_rig(obj: Any, mapping: Mapping | None = None) -> tuple[Mapping, MappingReport | None]:
+    """The mapping to use on `obj` and, when it was found automatically, the report of how (its
+    convention, what the rig lacks, warnings). The object's saved convention (Detect, a preset) is used."""
     if obj is None:
         raise MappingError("no target object: select the mesh to animate")
     if obj.type != "MESH":
@@ -73,12 +87,29 @@ def resolve_mapping(obj: Any, mapping: Mapping | None = None) -> Mapping:
                            "add the demo head (UniTAF > Add Demo Head) "
                            "or use a mesh with ARKit-style shape keys")
     if mapping is not None:
-        return check_mapping(mapping, names)
-    found = auto_map(names).mapping
-    if not found:
-        raise MappingError(f"none of the {len(names)} shape keys on '{obj.name}' match an ARKit channel; "
-                           "fix the mapping in the UniTAF panel or add the demo head")
-    return found
+        return check_mapping(mapping, names), None
+    report = auto_map(names, _saved_convention(obj))
+    if not report.mapping:
+        raise MappingError(f"none of the {len(names)} shape keys on '{obj.name}' match an ARKit channel, "
+                           "a viseme set or a VRM expression; fix the mapping in the UniTAF panel or add the "
+                           "demo head")
+    return report.mapping, report
+
+
+def _saved_convention(obj: Any) -> str:
+    value = obj.get("unitaf_rig_convention", "AUTO")
+    return value if value in CONVENTIONS else "AUTO"
+
+
+def rig_notes(report: MappingReport | None) -> tuple[list[str], list[str]]:
+    """(notes, warnings) for the line's report: which convention was used and what the rig lacks."""
+    if report is None or report.convention == "ARKIT":
+        return [], list(report.warnings) if report is not None else []
+    note = f"driven as {CONVENTIONS[report.convention]} ({len(report.mapping)} keys)"
+    if report.missing:
+        shown = ", ".join(m.split(".", 1)[-1] for m in report.missing[:8])
+        note += f"; the rig lacks {shown}" + (" ..." if len(report.missing) > 8 else "")
+    return [note], list(report.warnings)
 
 
 def check_result(result: FaceResult) -> np.ndarray:
@@ -106,13 +137,13 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
     `markers` ("words", "sentences" or "none") adds timeline markers from the line's timeline; with
     `head_motion`, the result's head angles go onto `head_bone` (or a usual head bone) of the mesh's
     armature, else onto the object (see blender/head_motion.py)."""
-    target_mapping = resolve_mapping(obj, mapping)
+    target_mapping, rig_report = resolve_rig(obj, mapping)
     lines.check_editable(obj)
     weights = check_result(result)
     fps = timing.scene_fps(scene.render.fps, scene.render.fps_base)
     n = timing.frame_count(result.duration, fps)
     sampled = timing.resample(weights, result.fps, fps, n_frames=n)
-    curves = target_curves(sampled, result.channels, target_mapping)
+    curves = target_curves(sampled, result.channels, target_mapping, fps, result.meta.get("emotion"))
     frames = timing.key_frames(start_frame, n)
     frame_end = max(start_frame + n - 1, timing.end_frame(start_frame, result.duration, fps))
     span = line_envelope.Span(int(start_frame), int(frame_end))
@@ -129,8 +160,7 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
     strip = None
     head_action = None
     made_markers: list[Any] = []
-    warnings: list[str] = []
-    notes: list[str] = []
+    notes, warnings = rig_notes(rig_report)
     had_sequencer = scene.sequence_editor is not None
     try:
         if add_sound and result.audio_wav:

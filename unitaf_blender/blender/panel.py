@@ -9,7 +9,7 @@ import bpy
 from ..core.mapping import auto_map
 from . import lines, worker
 from .apply import shape_key_names
-from .properties import rows_mapping
+from .properties import rig_convention, rows_mapping
 
 
 class UNITAF_UL_mapping(bpy.types.UIList):
@@ -134,11 +134,14 @@ class UNITAF_PT_mapping(_SubPanel):
         row = layout.row(align=True)
         row.operator("unitaf.mapping_load_preset", text="Load", icon="FILE_FOLDER")
         row.operator("unitaf.mapping_save_preset", text="Save", icon="FILE_TICK")
+        layout.prop(s, "rig_convention")
         if obj is None:
             return
         if rows_mapping(s, obj) is None:
-            report = auto_map(shape_key_names(obj))
+            report = auto_map(shape_key_names(obj), rig_convention(obj))
             layout.label(text=f"Automatic: {report.summary()}")
+            for warning in report.warnings:
+                layout.label(text=warning, icon="ERROR")
             if report.unmatched_channels:
                 layout.label(text="Not driven: " + ", ".join(report.unmatched_channels[:6])
                              + (" ..." if len(report.unmatched_channels) > 6 else ""))
