@@ -113,10 +113,11 @@ def test_vrm_emotion_presets_follow_the_line(emotion, preset, level):
 
 
 def test_unsided_keys_take_the_mean_and_blink_the_max():
-    w = _arkit(mouthSmileLeft=0.8, mouthSmileRight=0.2, eyeBlinkLeft=0.9, eyeBlinkRight=0.1, jawOpen=0.5)
-    got = retarget_curves(w, ARKIT_CHANNELS, {"smile": "mouthSmile", "blink": "eyeBlink", "open": "jawOpen"})
+    w = _arkit(mouthSmileLeft=0.8, mouthSmileRight=0.2, eyeBlinkLeft=0.9, eyeBlinkRight=0.1, jawOpen=0.5,
+               mouthClose=0.2)
+    got = retarget_curves(w, ARKIT_CHANNELS, {"smile": "mouthSmile", "blink": "eyeBlink", "open": "mouthOpen"})
     assert got["smile"][0] == pytest.approx(0.5) and got["blink"][0] == pytest.approx(0.9)
-    assert got["open"][0] == pytest.approx(0.5)
+    assert got["open"][0] == pytest.approx(0.3)          # lips apart: the jaw less what mouthClose holds
 
 
 def test_unknown_source_is_refused_and_out_of_range_input_is_clipped():

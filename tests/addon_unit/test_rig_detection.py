@@ -57,7 +57,7 @@ def test_a_viseme_set_without_its_closed_lips_viseme_warns_and_drives_the_rest()
 
 def test_unsided_keys_take_their_unsided_sources():
     assert auto_map(UNSIDED).mapping == {"mouthSmile": "mouthSmile", "eyeBlink": "eyeBlink",
-                                         "MouthOpen": "jawOpen", "browDown": "browDown"}
+                                         "MouthOpen": "mouthOpen", "browDown": "browDown"}
     # beside a sided pair the unsided key is left alone (the pair carries it)
     assert "eyeBlink" not in auto_map(["jawOpen", "eyeBlinkLeft", "eyeBlinkRight", "eyeBlink"]).mapping
 

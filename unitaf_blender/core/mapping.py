@@ -168,7 +168,7 @@ _VRM1_NAMES = frozenset(("aa", "ih", "ou", "ee", "oh", *expressions.VRM_EXPRESSI
 MOUTH_CHANNELS = frozenset(c for c in ARKIT_CHANNELS if c.startswith(("mouth", "jaw", "tongue", "cheekPuff")))
 
 # Unsided names beside the ARKit pairs (`mouthSmile`): common single keys of hand-made heads.
-UNSIDED_ALIASES: dict[str, str] = {"mouthopen": "jawOpen", "blink": "eyeBlink", "eyesclosed": "eyeBlink",
+UNSIDED_ALIASES: dict[str, str] = {"mouthopen": "mouthOpen", "blink": "eyeBlink", "eyesclosed": "eyeBlink",
                                    "eyeclose": "eyeBlink", "smile": "mouthSmile", "frown": "mouthFrown"}
 _BY_UNSIDED = {sided_key(u): u for u in expressions.UNSIDED}
 

@@ -21,7 +21,8 @@ Mapping = dict[str, str]   # target key -> source
 LEGACY_SOURCES = {"viseme_aa": "vrm.aa", "viseme_ih": "vrm.ih", "viseme_ou": "vrm.ou", "viseme_ee": "vrm.ee",
                   "viseme_oh": "vrm.oh"}
 
-SOURCES: tuple[str, ...] = (ARKIT_CHANNELS + tuple(expressions.UNSIDED) + visemes.VISEME_SOURCES
+SOURCES: tuple[str, ...] = (ARKIT_CHANNELS + tuple(expressions.UNSIDED) + (expressions.MOUTH_OPEN,)
+                            + visemes.VISEME_SOURCES
                             + expressions.VRM_SOURCES)
 _KNOWN = frozenset(SOURCES)
 
@@ -77,7 +78,7 @@ def retarget_curves(weights: np.ndarray, channels: Sequence[str], mapping: Mappi
         found = visemes.viseme_of_source(source)
         if found is not None:
             values = solved[found[0].name][found[1]]
-        elif source in expressions.UNSIDED:
+        elif source in expressions.UNSIDED or source == expressions.MOUTH_OPEN:
             values = expressions.unsided_values(w, channels, source)
         elif source.startswith("vrm."):
             values = expressions.vrm_expression_values(w, channels, source[4:], line_emotion, split_blinks)

@@ -57,6 +57,8 @@ UNSIDED: dict[str, tuple[str, str]] = {
     and c[: -len("Left")] + "Right" in ARKIT_CHANNELS and c not in ("jawLeft", "mouthLeft")
 }
 UNSIDED_MAX = frozenset({"eyeBlink"})
+MOUTH_OPEN = "mouthOpen"      # a single "mouth open" key: the lips apart (jawOpen - mouthClose), so it
+                              # rests at closures even where the jaw stays a little open
 
 
 def parse_emotion(spec: object) -> np.ndarray:
@@ -119,5 +121,7 @@ def vrm_expression_values(weights: np.ndarray, channels: Sequence[str], expressi
 
 
 def unsided_values(weights: np.ndarray, channels: Sequence[str], unsided: str) -> np.ndarray:
+    if unsided == MOUTH_OPEN:
+        return np.clip(column(weights, channels, "jawOpen") - column(weights, channels, "mouthClose"), 0.0, 1.0)
     left, right = (column(weights, channels, c) for c in UNSIDED[unsided])
     return np.maximum(left, right) if unsided in UNSIDED_MAX else (left + right) / 2.0

@@ -42,8 +42,8 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "dimple": ("mouthDimpleLeft", "mouthDimpleRight"),
 }
 
-CLOSED_APERTURE = 0.015     # lips this close count as together ...
-OPEN_APERTURE = 0.05        # ... and this far apart as open (a wide ramp: a closure forms over frames)
+CLOSED_APERTURE = 0.025     # lips this close count as together ...
+OPEN_APERTURE = 0.06        # ... and this far apart as open (a narrow band: f, v and s are nearly closed but not sealed)
 PRESSED = (0.04, 0.12)      # mouthPress from which lips count as pressed, and fully so
 SPEECH_WINDOW_S = 0.3       # a closure this close to an opening is a consonant, not rest
 SPEECH_APERTURE = (0.02, 0.06)
