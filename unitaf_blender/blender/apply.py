@@ -35,8 +35,8 @@ from ..core.mapping import (
 )
 from ..core.markers import line_markers
 from ..core.naming import action_name
+from . import bone_writer, lines, sound, writer
 from . import head_motion as head_motion_lib
-from . import lines, sound, writer
 from .compat import strips_collection
 
 TAG = writer.LINE_TAG
@@ -79,6 +79,9 @@ def resolve_rig(obj: Any, mapping: Mapping | None = None) -> tuple[Mapping, Mapp
     convention, what the rig lacks, warnings). The object's saved convention (Detect, a preset) is used."""
     if obj is None:
         raise MappingError("no target object: select the mesh to animate")
+    if obj.type == "ARMATURE":
+        bone_writer.check_bone_rig(obj)
+        return {}, None
     if obj.type != "MESH":
         raise MappingError(f"'{obj.name}' is a {obj.type.lower()}, not a mesh with shape keys")
     names = shape_key_names(obj)
@@ -136,7 +139,12 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
     one replaces; with `replace_overlapping`, lines of `obj` the new one mostly covers are replaced too.
     `markers` ("words", "sentences" or "none") adds timeline markers from the line's timeline; with
     `head_motion`, the result's head angles go onto `head_bone` (or a usual head bone) of the mesh's
-    armature, else onto the object (see blender/head_motion.py)."""
+    armature, else onto the object (see blender/head_motion.py). An armature target is a bone face rig
+    (see `_apply_bone_line`)."""
+    if obj is not None and obj.type == "ARMATURE":
+        return _apply_bone_line(scene, obj, result, start_frame=start_frame, name=name, add_sound=add_sound,
+                                audio_dir=audio_dir, audio_file=audio_file, extend_range=extend_range,
+                                line_id=line_id)
     target_mapping, rig_report = resolve_rig(obj, mapping)
     lines.check_editable(obj)
     weights = check_result(result)
@@ -232,6 +240,65 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
         replaced=tuple(old.name for old in replaced),
         notes=tuple(notes),
     )
+
+
+def _apply_bone_line(scene: Any, obj: Any, result: FaceResult, *, start_frame: int, name: str,
+                     add_sound: bool, audio_dir: str | None, audio_file: str | None, extend_range: bool,
+                     line_id: str | None) -> AppliedLine:
+    """A line on a bone face rig: its pose Actions blended by the retargeted weights (blender/bone_writer),
+    one Action on the armature's own NLA track, the sound like any line."""
+    rig = bone_writer.check_bone_rig(obj)
+    weights = check_result(result)
+    fps = timing.scene_fps(scene.render.fps, scene.render.fps_base)
+    n = timing.frame_count(result.duration, fps)
+    sampled = timing.resample(weights, result.fps, fps, n_frames=n)
+    curves = bone_writer.line_curves(rig, sampled, result.channels, fps, result.meta.get("emotion"))
+    frame_end = max(start_frame + n - 1, timing.end_frame(start_frame, result.duration, fps))
+    ramp = bone_writer.ramp_frames(fps)
+    new_id = line_id or lines.new_line_id()
+    created_wav: str | None = None
+    wav_path: str | None = None
+    written = None
+    strip = None
+    warnings: list[str] = []
+    had_sequencer = scene.sequence_editor is not None
+    try:
+        if add_sound and result.audio_wav:
+            created_wav = wav_path = sound.save_wav(result.audio_wav, sound.audio_directory(audio_dir), name)
+        elif add_sound and audio_file:
+            wav_path = os.path.abspath(bpy.path.abspath(audio_file))
+        written, warnings = bone_writer.write_bone_action(obj, writer_action_name(name),
+                                                          timing.key_frames(start_frame, n), curves, ramp)
+        action = written.action
+        action[TAG] = name
+        action[lines.LINE_ID] = new_id
+        action["unitaf_wav"] = wav_path or ""
+        action[lines.WAV_OWNED] = created_wav is not None
+        action["unitaf_start_frame"] = int(start_frame)
+        action["unitaf_frame_end"] = int(frame_end)
+        action["unitaf_fps"] = float(fps)
+        if wav_path is not None and bpy.app.build_options.audaspace:
+            strip = sound.add_sound_strip(scene, wav_path, action.name, start_frame, frame_end + 1)
+            strip[TAG] = name
+            strip[lines.LINE_ID] = new_id
+            strip["unitaf_wav"] = wav_path
+        elif wav_path is not None:
+            warnings.append(f"this Blender has no audio support, so no sound strip was added (the audio is in "
+                            f"{wav_path})")
+        writer.assign_action(obj, written, start_frame=int(start_frame) - ramp)
+        writer.settle_tracks(obj.animation_data)
+    except BaseException:       # a line lands whole or not at all
+        _undo_partial(scene, written, strip, created_wav)
+        if not had_sequencer and scene.sequence_editor is not None:
+            scene.sequence_editor_clear()
+        raise
+    if extend_range:
+        scene.frame_end = max(scene.frame_end, frame_end)
+    return AppliedLine(
+        action_name=written.action.name, sound_strip_name=None if strip is None else str(strip.name),
+        wav_path=wav_path, frame_start=int(start_frame), frame_end=int(frame_end),
+        mapped_channels=written.fcurve_count, nla_strip_name=written.nla_strip_name,
+        warnings=tuple(warnings), line_id=new_id, notes=(bone_writer.describe(rig),))
 
 
 def _lines_replaced(obj: Any, span: line_envelope.Span, replace_line: str | None,
