@@ -38,7 +38,7 @@ class SolverSettings:
 def dct2(x: np.ndarray) -> np.ndarray:
     """DCT-II along axis 0: X_k = sum_n x_n cos(pi (n + 1/2) k / N)."""
     n = x.shape[0]
-    spectrum = np.fft.fft(np.concatenate([x, x[::-1]], axis=0), axis=0)[:n]
+    spectrum = np.fft.rfft(np.concatenate([x, x[::-1]], axis=0), axis=0)[:n]
     phase = np.exp(-1j * np.pi * np.arange(n) / (2 * n))[:, None]
     return 0.5 * np.real(phase * spectrum)
 
