@@ -23,8 +23,10 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bpy
+from bench_writer import make_face
 
 from unitaf_blender.blender import writer
 from unitaf_blender.core.retarget import VISEME_SETS, retarget_curves
@@ -52,18 +54,6 @@ def best_of(repeat: int, fn) -> float:
     return best
 
 
-def mesh_with(names: list[str]):
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    mesh = bpy.data.meshes.new("bench")
-    mesh.from_pydata([(0, 0, 0), (1, 0, 0), (0, 1, 0)], [], [(0, 1, 2)])
-    obj = bpy.data.objects.new("bench", mesh)
-    bpy.context.scene.collection.objects.link(obj)
-    obj.shape_key_add(name="Basis")
-    for name in names:
-        obj.shape_key_add(name=name).value = 0.0
-    return obj
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seconds", type=float, default=60.0)
@@ -80,14 +70,14 @@ def main() -> None:
         mapping = {f"{vs.name}_{v}": vs.source(v) for v in vs.signatures}
         curves: dict[str, np.ndarray] = {}
 
-        def solve() -> None:
+        def solve(mapping: dict[str, str] = mapping, curves: dict[str, np.ndarray] = curves) -> None:
             curves.update(retarget_curves(weights, channels, mapping, float(args.fps)))
 
         t_solve = best_of(args.repeat, solve)
-        obj = mesh_with(list(mapping))
+        obj = make_face(len(mapping), list(mapping))
         key = obj.data.shape_keys
 
-        def write() -> None:
+        def write(key=key, curves: dict[str, np.ndarray] = curves) -> None:
             written = writer.write_key_action(key, "bench", frames, curves)
             bpy.data.actions.remove(written.action)
 

@@ -144,3 +144,22 @@ def test_bad_bone_rigs_get_one_clear_message_and_nothing_changes(blend, spoken, 
         run_generate(text=LINE, start_frame=1)
     assert expected in bpy.context.scene.unitaf.last_error
     assert snapshot() == before and obj.animation_data is None
+    if case == "pose_moves_nothing":       # the mapping panel shows it as an error row beside the good ones
+        rows = _panel_rows(obj)
+        assert ("MouthOpen  ->  mouthOpen", "POSE_HLT") in rows
+        assert any(text.startswith("Blank:") and icon == "ERROR" for text, icon in rows)
+
+
+class _Layout:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str]] = []
+
+    def label(self, text: str = "", icon: str = "NONE") -> None:
+        self.rows.append((text, icon))
+
+
+def _panel_rows(obj) -> list[tuple[str, str]]:
+    from unitaf_blender.blender import panel
+    layout = _Layout()
+    panel._draw_bone_rig(layout, obj)
+    return layout.rows

@@ -171,30 +171,15 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
     notes, warnings = rig_notes(rig_report)
     had_sequencer = scene.sequence_editor is not None
     try:
-        if add_sound and result.audio_wav:
-            created_wav = wav_path = sound.save_wav(result.audio_wav, sound.audio_directory(audio_dir), name)
-        elif add_sound and audio_file:
-            wav_path = os.path.abspath(bpy.path.abspath(audio_file))
+        created_wav, wav_path = _line_wav(result, name, add_sound, audio_dir, audio_file)
         written = writer.write_key_action(key, action_name, frames, curves)
         action = written.action
-        action[TAG] = name
-        action[lines.LINE_ID] = new_id
-        action["unitaf_wav"] = wav_path or ""
-        action[lines.WAV_OWNED] = created_wav is not None
-        action["unitaf_start_frame"] = int(start_frame)
-        action["unitaf_frame_end"] = int(frame_end)
-        action["unitaf_fps"] = float(fps)
+        _tag_line(action, name, new_id, wav_path, created_wav is not None, int(start_frame), int(frame_end), fps)
         action[lines.BODY_KEYS] = int(n)
         for old in replaced:               # before the new sound strip, so it can take the old channel
             lines.remove_line(scene, obj, old, fps)
-        if wav_path is not None and not bpy.app.build_options.audaspace:
-            warnings.append("this Blender has no audio support, so no sound strip was added "
-                            f"(the audio is in {wav_path})")
-        elif wav_path is not None:
-            strip = sound.add_sound_strip(scene, wav_path, action.name, start_frame, frame_end + 1)
-            strip[TAG] = name
-            strip[lines.LINE_ID] = new_id
-            strip["unitaf_wav"] = wav_path
+        strip = _line_strip(scene, action, name, new_id, wav_path, int(start_frame), int(frame_end), warnings)
+        if strip is not None:
             note = sound.keep_in_sync(scene)
             if note:
                 notes.append(note)
@@ -221,9 +206,7 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
             scene.timeline_markers.remove(marker)
         if head_action is not None:
             head_motion_lib.remove_head_action(head_action)
-        _undo_partial(scene, written, strip, created_wav)
-        if not had_sequencer and scene.sequence_editor is not None:
-            scene.sequence_editor_clear()
+        _undo_partial(scene, written, strip, created_wav, had_sequencer)
         raise
     if extend_range:
         scene.frame_end = max(scene.frame_end, frame_end)
@@ -263,34 +246,16 @@ def _apply_bone_line(scene: Any, obj: Any, result: FaceResult, *, start_frame: i
     warnings: list[str] = []
     had_sequencer = scene.sequence_editor is not None
     try:
-        if add_sound and result.audio_wav:
-            created_wav = wav_path = sound.save_wav(result.audio_wav, sound.audio_directory(audio_dir), name)
-        elif add_sound and audio_file:
-            wav_path = os.path.abspath(bpy.path.abspath(audio_file))
+        created_wav, wav_path = _line_wav(result, name, add_sound, audio_dir, audio_file)
         written, warnings = bone_writer.write_bone_action(obj, writer_action_name(name),
                                                           timing.key_frames(start_frame, n), curves, ramp)
         action = written.action
-        action[TAG] = name
-        action[lines.LINE_ID] = new_id
-        action["unitaf_wav"] = wav_path or ""
-        action[lines.WAV_OWNED] = created_wav is not None
-        action["unitaf_start_frame"] = int(start_frame)
-        action["unitaf_frame_end"] = int(frame_end)
-        action["unitaf_fps"] = float(fps)
-        if wav_path is not None and bpy.app.build_options.audaspace:
-            strip = sound.add_sound_strip(scene, wav_path, action.name, start_frame, frame_end + 1)
-            strip[TAG] = name
-            strip[lines.LINE_ID] = new_id
-            strip["unitaf_wav"] = wav_path
-        elif wav_path is not None:
-            warnings.append(f"this Blender has no audio support, so no sound strip was added (the audio is in "
-                            f"{wav_path})")
+        _tag_line(action, name, new_id, wav_path, created_wav is not None, int(start_frame), int(frame_end), fps)
+        strip = _line_strip(scene, action, name, new_id, wav_path, int(start_frame), int(frame_end), warnings)
         writer.assign_action(obj, written, start_frame=int(start_frame) - ramp)
         writer.settle_tracks(obj.animation_data)
     except BaseException:       # a line lands whole or not at all
-        _undo_partial(scene, written, strip, created_wav)
-        if not had_sequencer and scene.sequence_editor is not None:
-            scene.sequence_editor_clear()
+        _undo_partial(scene, written, strip, created_wav, had_sequencer)
         raise
     if extend_range:
         scene.frame_end = max(scene.frame_end, frame_end)
@@ -299,6 +264,45 @@ def _apply_bone_line(scene: Any, obj: Any, result: FaceResult, *, start_frame: i
         wav_path=wav_path, frame_start=int(start_frame), frame_end=int(frame_end),
         mapped_channels=written.fcurve_count, nla_strip_name=written.nla_strip_name,
         warnings=tuple(warnings), line_id=new_id, notes=(bone_writer.describe(rig),))
+
+
+def _line_wav(result: FaceResult, name: str, add_sound: bool, audio_dir: str | None,
+              audio_file: str | None) -> tuple[str | None, str | None]:
+    """(the WAV we wrote or None, the WAV the line plays or None): the result's audio saved under a new
+    name, else the recording it was made from (never copied)."""
+    if add_sound and result.audio_wav:
+        path = sound.save_wav(result.audio_wav, sound.audio_directory(audio_dir), name)
+        return path, path
+    if add_sound and audio_file:
+        return None, os.path.abspath(bpy.path.abspath(audio_file))
+    return None, None
+
+
+def _tag_line(action: Any, name: str, line_id: str, wav_path: str | None, wav_owned: bool, start_frame: int,
+              frame_end: int, fps: float) -> None:
+    action[TAG] = name
+    action[lines.LINE_ID] = line_id
+    action["unitaf_wav"] = wav_path or ""
+    action[lines.WAV_OWNED] = wav_owned
+    action["unitaf_start_frame"] = start_frame
+    action["unitaf_frame_end"] = frame_end
+    action["unitaf_fps"] = float(fps)
+
+
+def _line_strip(scene: Any, action: Any, name: str, line_id: str, wav_path: str | None, start_frame: int,
+                frame_end: int, warnings: list[str]) -> Any:
+    """The line's sound strip (tagged like its Action), or None (no audio; no audio support: a warning)."""
+    if wav_path is None:
+        return None
+    if not bpy.app.build_options.audaspace:
+        warnings.append("this Blender has no audio support, so no sound strip was added "
+                        f"(the audio is in {wav_path})")
+        return None
+    strip = sound.add_sound_strip(scene, wav_path, action.name, start_frame, frame_end + 1)
+    strip[TAG] = name
+    strip[lines.LINE_ID] = line_id
+    strip["unitaf_wav"] = wav_path
+    return strip
 
 
 def _lines_replaced(obj: Any, span: line_envelope.Span, replace_line: str | None,
@@ -314,7 +318,7 @@ def writer_action_name(text: str) -> str:
     return action_name(text, {a.name for a in bpy.data.actions})
 
 
-def _undo_partial(scene: Any, written: Any, strip: Any, created_wav: str | None) -> None:
+def _undo_partial(scene: Any, written: Any, strip: Any, created_wav: str | None, had_sequencer: bool) -> None:
     """Remove what this call created before it failed (never anything that existed before)."""
     if strip is not None and scene.sequence_editor is not None:
         sound_data = strip.sound            # the strip's new Sound datablock goes with it
@@ -325,3 +329,5 @@ def _undo_partial(scene: Any, written: Any, strip: Any, created_wav: str | None)
         bpy.data.actions.remove(written.action)
     if created_wav is not None and os.path.exists(created_wav):
         os.remove(created_wav)
+    if not had_sequencer and scene.sequence_editor is not None:
+        scene.sequence_editor_clear()

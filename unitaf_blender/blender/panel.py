@@ -6,8 +6,8 @@ from typing import Any
 
 import bpy
 
-from ..core.mapping import auto_map
-from . import lines, worker
+from ..core.mapping import MappingError, auto_map
+from . import bone_writer, lines, worker
 from .apply import shape_key_names
 from .properties import rig_convention, rows_mapping
 
@@ -134,6 +134,9 @@ class UNITAF_PT_mapping(_SubPanel):
         row = layout.row(align=True)
         row.operator("unitaf.mapping_load_preset", text="Load", icon="FILE_FOLDER")
         row.operator("unitaf.mapping_save_preset", text="Save", icon="FILE_TICK")
+        if obj is not None and obj.type == "ARMATURE":
+            _draw_bone_rig(layout, obj)
+            return
         layout.prop(s, "rig_convention")
         if obj is None:
             return
@@ -185,7 +188,27 @@ class UNITAF_PT_demo(_SubPanel):
             self.layout.operator("unitaf.add_demo_head", icon="MONKEY")
 
 
+def _draw_bone_rig(layout: Any, obj: Any) -> None:
+    """A bone face rig: one row per pose (its Action and source), an error row for each unusable one."""
+    try:
+        rig = bone_writer.bone_rig(obj)
+    except MappingError as exc:
+        layout.label(text=str(exc), icon="ERROR")
+        return
+    layout.label(text=bone_writer.describe(rig) if rig.poses else "No face poses: name pose Actions after "
+                 "their channels (jawOpen, viseme_PP ...) or set unitaf_bone_poses", icon="ARMATURE_DATA")
+    for name, source in rig.mapping.items():
+        layout.label(text=f"{name}  ->  {source}", icon="POSE_HLT")
+    for name, error in rig.errors.items():
+        layout.label(text=f"{name}: {error}", icon="ERROR")
+
+
 def _has_usable_keys(settings: Any, obj: Any) -> bool:
+    if obj.type == "ARMATURE":
+        try:
+            return bool(bone_writer.bone_rig(obj).poses)
+        except MappingError:
+            return False
     if rows_mapping(settings, obj):
         return True
     return auto_map(shape_key_names(obj)).usable
