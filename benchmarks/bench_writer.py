@@ -26,14 +26,15 @@ from unitaf_blender.blender import writer
 from unitaf_blender.core.channels import ARKIT_CHANNELS
 
 
-def make_face(n_keys: int):
+def make_face(n_keys: int, names: list[str] | None = None):
+    """A one-triangle mesh with the first `n_keys` ARKit shape keys (or the keys `names`)."""
     bpy.ops.wm.read_factory_settings(use_empty=True)
     mesh = bpy.data.meshes.new("bench")
     mesh.from_pydata([(0, 0, 0), (1, 0, 0), (0, 1, 0)], [], [(0, 1, 2)])
     obj = bpy.data.objects.new("bench", mesh)
     bpy.context.scene.collection.objects.link(obj)
     obj.shape_key_add(name="Basis")
-    for name in ARKIT_CHANNELS[:n_keys]:
+    for name in names if names is not None else ARKIT_CHANNELS[:n_keys]:
         obj.shape_key_add(name=name).value = 0.0
     return obj
 

@@ -10,12 +10,12 @@ import pytest
 from unitaf_blender.core.channels import ARKIT_CHANNELS, CHANNEL_INDEX
 from unitaf_blender.core.mapping import (
     CHARACTER_CREATOR,
-    VISEME_CHANNELS,
     MappingError,
     auto_map,
     check_mapping,
     load_preset,
     match_channel,
+    preset_convention,
     preset_from_json,
     preset_to_json,
     save_preset,
@@ -73,20 +73,21 @@ def test_prefixed_names(name):
     assert match_channel(name) == ("jawOpen", "prefixed")
 
 
-@pytest.mark.parametrize("name, viseme", [("A", "viseme_aa"), ("I", "viseme_ih"), ("U", "viseme_ou"),
-                                          ("E", "viseme_ee"), ("O", "viseme_oh"), ("vrc.v_aa", "viseme_aa"),
-                                          ("vrc.v_oh", "viseme_oh"), ("Fcl_MTH_E", "viseme_ee"), ("ou", "viseme_ou")])
-def test_vrm_and_vrchat_visemes(name, viseme):
-    assert match_channel(name) == (viseme, "viseme")
+@pytest.mark.parametrize("names, source", [(["A", "I", "U", "E", "O"], "vrm.aa"),
+                                           (["vrc.v_aa", "vrc.v_oh", "vrc.v_pp"], "oculus.aa"),
+                                           (["Fcl_MTH_A", "Fcl_MTH_E"], "vrm.aa"), (["aa", "ou"], "vrm.aa")])
+def test_vrm_and_vrchat_visemes(names, source):
+    assert source in auto_map(names).mapping.values()
 
 
-@pytest.mark.parametrize("name", ["Basis", "Smile", "Key 1", "Eye_L_Look_R_L", "L", "Fcl_EYE_Close"])
+@pytest.mark.parametrize("name", ["Basis", "Smile", "Key 1", "Eye_L_Look_R_L", "L", "Fcl_EYE_Close", "A"])
 def test_unrelated_names_do_not_match(name):
     assert match_channel(name) is None
 
 
 def test_visemes_only_when_there_is_no_jaw():
-    assert set(auto_map(["A", "I", "U", "E", "O"]).mapping.values()) == set(VISEME_CHANNELS)
+    assert set(auto_map(["A", "I", "U", "E", "O"]).mapping.values()) == {"vrm.aa", "vrm.ih", "vrm.ou", "vrm.ee",
+                                                                        "vrm.oh"}
     assert auto_map(["A", "jawOpen", "O"]).mapping == {"jawOpen": "jawOpen"}
 
 
@@ -118,26 +119,10 @@ def _weights(**values: float) -> np.ndarray:
     return w
 
 
-def _visemes(**values: float) -> dict[str, float]:
-    w = _weights(**values)
-    return {v: float(source_values(w, ARKIT_CHANNELS, v)[0]) for v in VISEME_CHANNELS}
-
-
-def test_viseme_values_follow_the_mouth_shape():
-    assert all(v == 0.0 for v in _visemes().values())                       # rest: no viseme
-    assert max(_visemes(jawOpen=0.8).items(), key=lambda kv: kv[1])[0] == "viseme_aa"
-    assert max(_visemes(jawOpen=0.5, mouthFunnel=0.9).items(), key=lambda kv: kv[1])[0] == "viseme_oh"
-    assert max(_visemes(mouthPucker=0.9).items(), key=lambda kv: kv[1])[0] == "viseme_ou"
-    assert max(_visemes(mouthStretchLeft=0.8, mouthStretchRight=0.8).items(), key=lambda kv: kv[1])[0] == "viseme_ih"
-    assert max(_visemes(jawOpen=0.4, mouthSmileLeft=0.9, mouthSmileRight=0.9).items(),
-               key=lambda kv: kv[1])[0] == "viseme_ee"
-    assert _visemes(jawOpen=0.8, mouthClose=0.8)["viseme_aa"] == 0.0       # jaw open, lips together
-
-
 def test_target_curves_are_columns_in_range():
     rng = np.random.default_rng(1)
     w = rng.uniform(-0.2, 1.2, size=(30, 52)).astype(np.float32)
-    curves = target_curves(w, ARKIT_CHANNELS, {"Jaw": "jawOpen", "A": "viseme_aa"})
+    curves = target_curves(w, ARKIT_CHANNELS, {"Jaw": "jawOpen", "A": "vrm.aa"})
     assert list(curves) == ["Jaw", "A"]
     np.testing.assert_allclose(curves["Jaw"], np.clip(w[:, CHANNEL_INDEX["jawOpen"]], 0, 1))
     assert all(c.min() >= 0 and c.max() <= 1 and c.dtype == np.float32 for c in curves.values())
@@ -146,10 +131,13 @@ def test_target_curves_are_columns_in_range():
 
 
 def test_preset_round_trip_and_never_overwrites(tmp_path):
-    mapping = {"Jaw_Open": "jawOpen", "A": "viseme_aa"}
+    mapping = {"Jaw_Open": "jawOpen", "A": "vrm.aa", "V_Open": "cc4.V_Open"}
     path = tmp_path / "presets" / "cc.json"
-    save_preset(str(path), mapping)
+    save_preset(str(path), mapping, "CC4")
     assert load_preset(str(path)) == mapping
+    assert preset_convention(path.read_text()) == "CC4"
+    # a preset of an earlier version: its vowel sources are read as the VRM set's
+    assert preset_from_json(preset_to_json({"A": "viseme_aa"})) == {"A": "vrm.aa"}
     with pytest.raises(FileExistsError):
         save_preset(str(path), {"x": "jawOpen"})
     assert load_preset(str(path)) == mapping

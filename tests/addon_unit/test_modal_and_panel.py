@@ -131,7 +131,7 @@ class Layout:
 
 def _settings(**kw):
     base = {"use_text_block": False, "text_block": None, "text": "Hi", "target": None, "use_current_frame": True,
-            "start_frame": 1, "mapping_rows": [], "mapping_object": "", "last_result": "", "last_error": "",
+            "start_frame": 1, "rig_convention": "AUTO", "mapping_rows": [], "mapping_object": "", "last_result": "", "last_error": "",
             "head_motion": False, "head_bone": ""}
     base.update(kw)
     return types.SimpleNamespace(**base)
@@ -140,7 +140,8 @@ def _settings(**kw):
 def _mesh(names):
     blocks = [types.SimpleNamespace(name=n) for n in ["Basis", *names]]
     key = types.SimpleNamespace(key_blocks=blocks, reference_key=blocks[0])
-    return types.SimpleNamespace(name="Face", type="MESH", data=types.SimpleNamespace(shape_keys=key))
+    return types.SimpleNamespace(name="Face", type="MESH", data=types.SimpleNamespace(shape_keys=key),
+                                 get=lambda _name, default=None: default)
 
 
 @pytest.mark.parametrize("obj, expect_demo_button", [(None, True), (_mesh(["Foo"]), True), (_mesh(["jawOpen"]), False)])

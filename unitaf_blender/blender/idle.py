@@ -85,7 +85,8 @@ def fill_idle(scene: Any, obj: Any, clip: IdleResult, start_frame: int, mapping:
     fps = timing.scene_fps(scene.render.fps, scene.render.fps_base)
     span = (weights.shape[0] - 1) / clip.fps
     n = timing.frame_count(span, fps)
-    curves = target_curves(timing.resample(weights, clip.fps, fps, n_frames=n), clip.channels, target_mapping)
+    curves = target_curves(timing.resample(weights, clip.fps, fps, n_frames=n), clip.channels, target_mapping,
+                           fps)
     key = obj.data.shape_keys
     remove_idle(scene, obj)
     name = writer_name(obj)

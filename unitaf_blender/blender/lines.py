@@ -279,7 +279,7 @@ def forget_put_away() -> None:
 
 def check_editable(obj: Any) -> None:
     """A LineError when the object's shape keys cannot take a line (linked from a library, not overridden)."""
-    key = obj.data.shape_keys
+    key = getattr(obj.data, "shape_keys", None)         # an armature (a bone face rig) has none
     for what, block in (("object", obj), ("mesh", obj.data), ("shape keys", key)):
         library = getattr(block, "library", None)
         if library is not None:

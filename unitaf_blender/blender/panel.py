@@ -6,10 +6,10 @@ from typing import Any
 
 import bpy
 
-from ..core.mapping import auto_map
-from . import idle, lines, worker
+from ..core.mapping import MappingError, auto_map
+from . import bone_writer, idle, lines, worker
 from .apply import shape_key_names
-from .properties import rows_mapping
+from .properties import rig_convention, rows_mapping
 
 
 class UNITAF_UL_mapping(bpy.types.UIList):
@@ -135,11 +135,17 @@ class UNITAF_PT_mapping(_SubPanel):
         row = layout.row(align=True)
         row.operator("unitaf.mapping_load_preset", text="Load", icon="FILE_FOLDER")
         row.operator("unitaf.mapping_save_preset", text="Save", icon="FILE_TICK")
+        if obj is not None and obj.type == "ARMATURE":
+            _draw_bone_rig(layout, obj)
+            return
+        layout.prop(s, "rig_convention")
         if obj is None:
             return
         if rows_mapping(s, obj) is None:
-            report = auto_map(shape_key_names(obj))
+            report = auto_map(shape_key_names(obj), rig_convention(obj))
             layout.label(text=f"Automatic: {report.summary()}")
+            for warning in report.warnings:
+                layout.label(text=warning, icon="ERROR")
             if report.unmatched_channels:
                 layout.label(text="Not driven: " + ", ".join(report.unmatched_channels[:6])
                              + (" ..." if len(report.unmatched_channels) > 6 else ""))
@@ -187,7 +193,27 @@ class UNITAF_PT_demo(_SubPanel):
             self.layout.operator("unitaf.add_demo_head", icon="MONKEY")
 
 
+def _draw_bone_rig(layout: Any, obj: Any) -> None:
+    """A bone face rig: one row per pose (its Action and source), an error row for each unusable one."""
+    try:
+        rig = bone_writer.bone_rig(obj)
+    except MappingError as exc:
+        layout.label(text=str(exc), icon="ERROR")
+        return
+    layout.label(text=bone_writer.describe(rig) if rig.poses else "No face poses: name pose Actions after "
+                 "their channels (jawOpen, viseme_PP ...) or set unitaf_bone_poses", icon="ARMATURE_DATA")
+    for name, source in rig.mapping.items():
+        layout.label(text=f"{name}  ->  {source}", icon="POSE_HLT")
+    for name, error in rig.errors.items():
+        layout.label(text=f"{name}: {error}", icon="ERROR")
+
+
 def _has_usable_keys(settings: Any, obj: Any) -> bool:
+    if obj.type == "ARMATURE":
+        try:
+            return bool(bone_writer.bone_rig(obj).poses)
+        except MappingError:
+            return False
     if rows_mapping(settings, obj):
         return True
     return auto_map(shape_key_names(obj)).usable

@@ -14,7 +14,7 @@ from bpy.props import (
 )
 
 from ..core.line_inputs import EMOTION_PRESETS, HEARD_EMOTION, MODES
-from ..core.mapping import SOURCE_CHANNELS
+from ..core.mapping import CONVENTIONS, SOURCE_CHANNELS
 
 EMOTION_ITEMS = [(name, name.capitalize(), f"Speak and look {name}") for name in EMOTION_PRESETS]
 # A recording may also have its emotion heard from the voice (per sentence, by the backend).
@@ -26,6 +26,15 @@ MODE_ITEMS = [("auto", "Auto", "Neural when its weights are installed, else rule
 assert tuple(i[0] for i in MODE_ITEMS) == MODES
 SOURCE_ITEMS = [("NONE", "(not driven)", "Leave this shape key alone")] + [
     (name, name, "") for name in SOURCE_CHANNELS]
+CONVENTION_ITEMS = [(key, label, f"Drive the rig as {label}" if key != "AUTO" else label)
+                    for key, label in CONVENTIONS.items()]
+RIG_CONVENTION = "unitaf_rig_convention"     # on an object: the convention Detect chose or was told
+
+
+def rig_convention(obj: bpy.types.Object | None) -> str:
+    """The convention saved on `obj` by Detect or a preset ('AUTO' when none)."""
+    value = obj.get(RIG_CONVENTION, "AUTO") if obj is not None else "AUTO"
+    return value if value in CONVENTIONS else "AUTO"
 
 
 def _is_mesh(_self: object, obj: bpy.types.Object) -> bool:
@@ -73,6 +82,9 @@ class UNITAF_SceneSettings(bpy.types.PropertyGroup):
     line_index: IntProperty(  # type: ignore[valid-type]
         description="The line picked in the target's list of lines (an index into the file's Actions)")
     mode: EnumProperty(name="Mode", items=MODE_ITEMS, default="auto")  # type: ignore[valid-type]
+    rig_convention: EnumProperty(  # type: ignore[valid-type]
+        name="Rig", items=CONVENTION_ITEMS, default="AUTO",
+        description="How the target's keys are driven; Detect saves the choice on the object")
     mapping_rows: CollectionProperty(type=UNITAF_MappingRow)  # type: ignore[valid-type]
     mapping_index: IntProperty()  # type: ignore[valid-type]
     mapping_object: StringProperty(  # type: ignore[valid-type]

@@ -55,7 +55,10 @@ def prepare_line(op: Any, context: Any, *, speak: bool) -> PreparedLine:
     settings = settings_of(context)
     prefs = addon_settings(context)
     obj = target_object(context)
-    mapping = resolve_mapping(obj, rows_mapping(settings, obj) if settings is not None else None)
+    # the panel's rows when it has some; else found again when the line is written (so the report says
+    # which convention the rig was driven as)
+    mapping = rows_mapping(settings, obj) if settings is not None else None
+    resolve_mapping(obj, mapping)
     check_editable(obj)
     fps = timing.scene_fps(scene.render.fps, scene.render.fps_base)
     options = line_inputs.LineOptions(

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 import bpy
 from bpy.props import StringProperty
 
-from ...core.mapping import MappingError, auto_map, load_preset, save_preset
+from ...core.mapping import MappingError, auto_map, load_preset, preset_convention, save_preset
 from ..apply import shape_key_names
 from ..compat import addon_package
+from ..properties import RIG_CONVENTION
 from .common import target_object
 
 PRESET_SUBDIR = "mapping_presets"
@@ -58,9 +59,12 @@ class UNITAF_OT_mapping_detect(_MappingOperator):
         except MappingError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
-        report = auto_map(shape_key_names(obj))
-        fill_rows(context.scene.unitaf, obj, report.mapping, report.how)
-        self.report({"INFO"} if report.usable else {"WARNING"}, report.summary())
+        settings = context.scene.unitaf
+        report = auto_map(shape_key_names(obj), settings.rig_convention)
+        obj[RIG_CONVENTION] = settings.rig_convention
+        fill_rows(settings, obj, report.mapping, report.how)
+        self.report({"INFO"} if report.usable and not report.warnings else {"WARNING"},
+                    "; ".join((report.summary(), *report.warnings)))
         return {"FINISHED"}
 
 
@@ -98,7 +102,7 @@ class UNITAF_OT_mapping_save_preset(bpy.types.Operator):
         if not path.lower().endswith(".json"):
             path += ".json"
         try:
-            save_preset(path, mapping)
+            save_preset(path, mapping, settings.rig_convention)
         except FileExistsError:
             self.report({"ERROR"}, f"{path} exists already; choose a new name")
             return {"CANCELLED"}
@@ -125,7 +129,10 @@ class UNITAF_OT_mapping_load_preset(_MappingOperator):
     def execute(self, context: Any) -> Result:
         try:
             obj = self.target(context)
-            mapping = load_preset(bpy.path.abspath(self.filepath))
+            path = bpy.path.abspath(self.filepath)
+            mapping = load_preset(path)
+            with open(path, encoding="utf-8") as f:
+                convention = preset_convention(f.read())
         except MappingError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
@@ -135,6 +142,8 @@ class UNITAF_OT_mapping_load_preset(_MappingOperator):
             self.report({"ERROR"}, f"none of the preset's shape keys exist on '{obj.name}'")
             return {"CANCELLED"}
         fill_rows(context.scene.unitaf, obj, usable, {t: "preset" for t in usable})
+        context.scene.unitaf.rig_convention = convention
+        obj[RIG_CONVENTION] = convention
         self.report({"INFO"}, f"{len(usable)} of {len(mapping)} preset rows apply to '{obj.name}'")
         return {"FINISHED"}
 
