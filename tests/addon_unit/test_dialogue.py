@@ -88,7 +88,7 @@ def test_bad_rows_are_reported_with_their_row_and_others_kept(tmp_path, row, mes
 
 
 def test_an_audio_row_may_ask_for_the_emotion_heard(tmp_path):
-    (tmp_path / "take.wav").write_bytes(b"RIFF")
+    tiny_wav(tmp_path / "take.wav")
     d = parse_csv(f"{HEADER}\nFace,,,take.wav,,Auto,,\n", str(tmp_path))
     assert not d.problems and d.lines[0].emotion == "auto"
 
