@@ -71,6 +71,20 @@ def test_bad_inputs_are_named_and_the_others_finish(wavs, tmp_path, capsys):
     assert summary.startswith("failed 3:") and str(missing) in summary and str(corrupt) in summary
 
 
+def test_an_empty_folder_alone_fails_with_its_line_and_a_nonzero_exit(tmp_path, capsys):
+    empty_dir = tmp_path / "adir"
+    empty_dir.mkdir()
+    (empty_dir / "notes.txt").write_text("not a recording")
+    out = tmp_path / "out"
+    rc = main(["animate", str(empty_dir), "--out", str(out)])
+    captured = capsys.readouterr()
+    assert rc == 1
+    assert f"FAILED {empty_dir}: no .wav files in folder {empty_dir}" in captured.err
+    assert captured.err.strip().splitlines()[-1] == f"failed 1: {empty_dir}"
+    assert "done 0 of 1" in captured.out
+    assert "Traceback" not in captured.err and not out.exists()
+
+
 def test_existing_output_folder_is_kept_unless_force(wavs, tmp_path, capsys):
     out = tmp_path / "out"
     (out / "a").mkdir(parents=True)

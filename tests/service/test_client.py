@@ -16,9 +16,11 @@ import pytest
 from unitaf_blender.core import backend_process
 from unitaf_blender.core.backend_api import AnimateRequest, BackendError, SpeakRequest
 from unitaf_blender.core.backend_process import BackendProcess, BackendStartError
-from unitaf_blender.core.http_client import HttpBackend
+from unitaf_blender.core.http_client import BackendBusy, BackendGone, HttpBackend, Reply, _is_busy, _retry_after
 from unitaf_blender.core.startup_check import check_local, check_remote, port_is_free
 from unitaf_blender.core.version import ADDON_VERSION, versions_compatible
+
+from .conftest import needs_pipeline, start_server
 
 
 def free_port() -> int:
@@ -72,7 +74,7 @@ def test_info_and_bad_input_through_the_client(server):
 
 def test_unreachable_backend_is_one_clear_error():
     backend = HttpBackend(f"http://127.0.0.1:{free_port()}", timeout=5)
-    with pytest.raises(BackendError, match=r"connection refused.*unitaf serve"):
+    with pytest.raises(BackendError, match=r"not running or stopped.*connection refused.*unitaf serve"):
         backend.info()
     with pytest.raises(BackendError, match="not an http"):
         HttpBackend("ftp://example.com").info()
@@ -270,3 +272,39 @@ def test_a_raw_json_post_over_the_limit_reads_its_413_before_the_close(server):
                 break
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 413") and b"larger than the limit" in answer
+
+
+@needs_pipeline
+def test_a_full_backend_is_busy_and_a_killed_one_is_not_running():
+    """Busy (running, no room: retry after the server's Retry-After) and dead (killed: not running) are
+    two different errors, both from a real server process."""
+    served = start_server("--max-running", "1", "--max-queued", "0", "--no-warmup")
+    try:
+        with served.client(timeout=30) as api:
+            # one long line fills the only worker (the job cap is 1)
+            first = api.post("/v1/speak", json={"text": "This line keeps the only worker busy for a while. " * 25})
+            assert first.status_code == 202, first.text
+            backend = HttpBackend(served.url, timeout=10, busy_wait=0)
+            with pytest.raises(BackendBusy, match=r"the backend is busy \(.*\); retry in 1 s") as busy:
+                backend.speak(SpeakRequest(text="Hello."))
+            assert busy.value.retry_after == 1.0
+            state = api.get(f"/v1/jobs/{first.json()['id']}").json()["state"]
+            assert state in ("queued", "running"), "the first job ended before the second was refused"
+            api.post(f"/v1/jobs/{first.json()['id']}/cancel")
+        assert backend.health()["status"] == "ok"          # busy is not dead: the server still answers
+        served.proc.kill()
+        served.proc.wait(timeout=10)
+        with pytest.raises(BackendGone, match=r"the backend is not running or stopped: .*connection refused"):
+            backend.health()
+    finally:
+        served.stop()
+
+
+def test_busy_is_told_from_the_reply_not_from_the_status_alone():
+    busy_json = json.dumps({"error": "full", "kind": "busy"}).encode()
+    assert _is_busy(Reply(429, {}, b"{}")) and _is_busy(Reply(503, {}, busy_json))
+    assert _is_busy(Reply(503, {"retry-after": "7"}, b""))
+    assert not _is_busy(Reply(503, {}, b"Service Unavailable"))      # a proxy before a stopped backend
+    assert not _is_busy(Reply(500, {"retry-after": "1"}, busy_json))
+    assert _retry_after(Reply(429, {"retry-after": "7"}, b"")) == 7.0
+    assert _retry_after(Reply(429, {"retry-after": "Wed, 21 Oct 2026 07:28:00 GMT"}, b"")) == 1.0

@@ -68,6 +68,19 @@ class Reply:
         return str(message) if message else f"HTTP {self.status}: {self.body[:200].decode('utf-8', 'replace')}"
 
 
+class BackendBusy(BackendError):
+    """The backend is running but has no room for this request now (429, or a JSON 503 marked busy):
+    retrying later helps. `retry_after` is the wait in seconds the server asked for."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class BackendGone(BackendError):
+    """No answer at all (refused, reset, timed out): the backend is not running there, or it stopped."""
+
+
 class TransportError(BackendError):
     """The request did not get an answer: refused, dropped, timed out. `kind` says which."""
 
@@ -255,11 +268,13 @@ class HttpBackend:
             raise self._explain(err) from None
 
     def _explain(self, err: TransportError) -> BackendError:
-        """A transport failure, said in the user's terms (a local backend that died says how it died)."""
+        """A transport failure, said in the user's terms: the backend is not running or stopped (a local
+        backend that died says how it died, and is started again on the next request)."""
         if self.process is not None and err.kind in ("refused", "dropped") and self.process.exited(within=1.0):
-            return BackendError(self.process.failure_report() + "; it will be started again on the next request")
-        if err.kind == "refused" and self.process is None:
-            return BackendError(f"{err}: is `unitaf serve` running there?")
+            return BackendGone(self.process.failure_report() + "; it will be started again on the next request")
+        if err.kind in ("refused", "dropped", "timeout"):
+            hint = ": is `unitaf serve` running there?" if err.kind == "refused" and self.process is None else ""
+            return BackendGone(f"the backend is not running or stopped: {err}{hint}")
         return BackendError(str(err))
 
     def _json(self, endpoint: Endpoint, method: str, path: str, **kwargs: object) -> dict:
@@ -286,15 +301,15 @@ class HttpBackend:
         give_up = time.monotonic() + self.busy_wait
         while True:
             reply = self._send(endpoint, "POST", path, body=body, headers=headers)
-            if reply.status not in (429, 503):
+            if not _is_busy(reply):
                 _raise_for_status(reply)
                 status = reply.json()
                 if not isinstance(status.get("id"), str):
                     raise BackendError("the backend accepted the work but sent no job id")
                 return status
             if time.monotonic() >= give_up:
-                raise BackendError(f"the backend is busy ({reply.error_message()}); try again later")
-            _sleep_unless_cancelled(_retry_after(reply), cancel)
+                _raise_for_status(reply)
+            _sleep_unless_cancelled(min(5.0, _retry_after(reply)), cancel)
 
     def _follow(self, endpoint: Endpoint, job_id: str, status: dict, progress: Progress | None,
                 cancel: CancelCheck | None) -> None:
@@ -323,8 +338,8 @@ class HttpBackend:
             if reply.status == 404:
                 raise BackendError(f"the backend at {endpoint.url} no longer knows this job (it was restarted, "
                                    "or the job was removed); try again")
-            if reply.status == 503:          # too many requests at this moment: ask again shortly
-                _sleep_unless_cancelled(_retry_after(reply), cancel)
+            if _is_busy(reply):              # too many requests at this moment: ask again shortly
+                _sleep_unless_cancelled(min(5.0, _retry_after(reply)), cancel)
                 continue
             _raise_for_status(reply)
             status = reply.json()
@@ -354,12 +369,31 @@ def _raise_for_status(reply: Reply) -> None:
         return
     if reply.status == 401:
         raise BackendError("the backend refused the token (401): check the token in the UniTAF preferences")
+    if _is_busy(reply):
+        wait = _retry_after(reply)
+        raise BackendBusy(f"the backend is busy ({reply.error_message()}); retry in {wait:g} s", wait)
     raise BackendError(reply.error_message())
 
 
-def _retry_after(reply: Reply) -> float:
+def _is_busy(reply: Reply) -> bool:
+    """429, or a 503 that the server marked busy (a JSON `kind: busy`, or a Retry-After): running but full.
+    A 503 without either (a proxy in front of a stopped backend) is not worth retrying."""
+    if reply.status == 429:
+        return True
+    if reply.status != 503:
+        return False
+    if "retry-after" in reply.headers:
+        return True
     try:
-        return min(5.0, max(0.1, float(reply.headers.get("retry-after", "1"))))
+        return json.loads(reply.body.decode("utf-8")).get("kind") == "busy"
+    except (UnicodeDecodeError, ValueError, AttributeError):
+        return False
+
+
+def _retry_after(reply: Reply) -> float:
+    """The server's Retry-After in seconds (at least 0.1; 1 when it sends none or an HTTP date)."""
+    try:
+        return max(0.1, float(reply.headers.get("retry-after", "1")))
     except ValueError:
         return 1.0
 

@@ -181,7 +181,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
     @app.exception_handler(QueueFull)
     async def on_busy(_r: Request, err: QueueFull) -> JSONResponse:
-        return _error(429, str(err), headers={"Retry-After": "1"})
+        return _error(429, str(err), headers={"Retry-After": "1"}, kind="busy")
 
     @app.exception_handler(ShuttingDown)
     async def on_shutdown(_r: Request, err: ShuttingDown) -> JSONResponse:

@@ -76,7 +76,8 @@ class ErrorBody(BaseModel):
     """Every 4xx/5xx answer."""
 
     error: str = Field(description="one line to show the user")
-    kind: str | None = Field(None, description="bad_input | not_installed, when the backend judged the request")
+    kind: str | None = Field(None, description="bad_input | not_installed, when the backend judged the request; busy on a 429 or 503 "
+                                 "that is worth retrying after `Retry-After` seconds")
 
 
 class JobStatus(BaseModel):

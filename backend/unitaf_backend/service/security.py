@@ -95,7 +95,7 @@ class GuardMiddleware:
             return
         if self.in_flight >= self.max_in_flight:
             await JSONResponse({"error": f"the backend is handling {self.in_flight} requests already; "
-                                         "try again shortly"}, 503, headers={"Retry-After": "1"})(scope, receive, send)
+                                         "try again shortly", "kind": "busy"}, 503, headers={"Retry-After": "1"})(scope, receive, send)
             return
         self.in_flight += 1
         try:
