@@ -204,6 +204,34 @@ def test_bone_lines_are_lines_retaken_and_removed_like_shape_key_lines(blend, sp
     assert [ln.line_id for ln in lines_of(bpy.data.objects["FaceRig"])] == [retaken.line_id, kept.line_id]
 
 
+def test_the_pose_of_each_source_is_picked_in_the_panel_and_saved_with_a_preset(blend, tmp_path):
+    obj = armature()
+    four_poses(obj)
+    pose_action(obj, "Round", {"lip.T": {"location": (0, -0.004, 0)}, "lip.B": {"location": (0, -0.004, 0)}})
+    settings = bpy.context.scene.unitaf
+    with window_override():
+        assert bpy.ops.unitaf.mapping_detect() == {"FINISHED"}
+    rows = {row.source: row.pose.name if row.pose else "" for row in settings.pose_rows}
+    assert rows["mouthOpen"] == "MouthOpen" and rows["oculus.PP"] == "viseme_PP" and rows["oculus.U"] == ""
+    by_source = {row.source: row for row in settings.pose_rows}
+    by_source["oculus.U"].pose = bpy.data.actions["Round"]             # as the picker does
+    by_source["oculus.PP"].pose = None
+    picked = dict(rows, **{"oculus.U": "Round", "oculus.PP": ""})
+    expected = {pose: source for source, pose in picked.items() if pose}
+    assert json.loads(obj["unitaf_bone_poses"]) == expected
+    assert {p: s for p, s in bone_writer.bone_rig(obj).mapping.items() if p in bpy.data.actions} == expected
+    assert ("pick oculus.U: Round", "POSE_HLT") in _panel_rows(obj)     # drawn as pickers
+
+    path = str(tmp_path / "face_rig.json")
+    with window_override():
+        assert bpy.ops.unitaf.mapping_save_preset(filepath=path) == {"FINISHED"}
+        del obj["unitaf_bone_poses"]
+        assert bpy.ops.unitaf.mapping_clear() == {"FINISHED"}
+        assert bpy.ops.unitaf.mapping_load_preset(filepath=path) == {"FINISHED"}
+    assert json.loads(obj["unitaf_bone_poses"]) == expected
+    assert {row.source: row.pose.name if row.pose else "" for row in settings.pose_rows}["oculus.U"] == "Round"
+
+
 @pytest.mark.parametrize("case", ["pose_moves_nothing", "no_face_bones"])
 def test_bad_bone_rigs_get_one_clear_message_and_nothing_changes(blend, spoken, case):  # noqa: F811
     if case == "pose_moves_nothing":
@@ -235,9 +263,13 @@ class _Layout:
     def label(self, text: str = "", icon: str = "NONE") -> None:
         self.rows.append((text, icon))
 
+    def prop(self, data, name: str, text: str = "", icon: str = "NONE") -> None:
+        value = getattr(data, name)
+        self.rows.append((f"pick {text}: {getattr(value, 'name', '')}", icon))
+
 
 def _panel_rows(obj) -> list[tuple[str, str]]:
     from unitaf_blender.blender import panel
     layout = _Layout()
-    panel._draw_bone_rig(layout, obj)
+    panel._draw_bone_rig(layout, obj, bpy.context.scene.unitaf)
     return layout.rows
