@@ -5,16 +5,20 @@ get one clear message and nothing changes."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
 import bpy
 import numpy as np
 import pytest
-from addon_helpers import push_undo, run_generate, snapshot, undo
+from addon_helpers import HAS_AUDIO, push_undo, run_generate, snapshot, undo, window_override
 from test_addon_rigs import FPS, LINE, RecordedBackend, spoken  # noqa: F401 - the module's spoken line
 
-from unitaf_blender.blender import backend_factory, writer
+from unitaf_blender.blender import backend_factory, bone_writer, writer
+from unitaf_blender.blender.compat import all_strips
+from unitaf_blender.blender.lines import lines_of
+from unitaf_blender.core import timing
 
 pytestmark = [pytest.mark.bpy, pytest.mark.usefixtures("addon")]
 
@@ -126,6 +130,108 @@ def test_undo_removes_the_bone_line(blend, spoken):  # noqa: F811
     assert rig.animation_data is None or not rig.animation_data.nla_tracks
 
 
+def _expected_jaw(obj, result) -> np.ndarray:
+    """The jaw's quaternion per body frame that `result`'s weights give on this rig (as written)."""
+    n = timing.frame_count(result.duration, FPS)
+    sampled = timing.resample(np.asarray(result.weights, np.float32), result.fps, FPS, n_frames=n)
+    curves = bone_writer.line_curves(bone_writer.bone_rig(obj), sampled, result.channels, FPS,
+                                     result.meta.get("emotion"))
+    return curves["jaw_master"].rotation
+
+
+def _evaluated_jaw(obj, start: int, n: int) -> np.ndarray:
+    out = []
+    for f in range(start, start + n):
+        bpy.context.scene.frame_set(f)
+        out.append(tuple(obj.pose.bones["jaw_master"].rotation_quaternion))
+    return np.array(out)
+
+
+def _ours_left(scene) -> dict:
+    strips = [] if scene.sequence_editor is None else list(all_strips(scene.sequence_editor))
+    return {"line_actions": sorted(a.name for a in bpy.data.actions if a.get("unitaf_line") is not None),
+            "strips": sorted(str(s.get("unitaf_line_id")) for s in strips),
+            "unused_sounds": [s.name for s in bpy.data.sounds if s.users == 0]}
+
+
+def test_bone_lines_are_lines_retaken_and_removed_like_shape_key_lines(blend, spoken):  # noqa: F811
+    scene = bpy.context.scene
+    scene.render.fps, scene.render.fps_base = FPS, 1.0
+    obj = armature()
+    four_poses(obj)
+    n = timing.frame_count(spoken.duration, FPS)
+    second_start = n + 60                                   # well after the first line and its ramp
+    backend_factory.set_test_backend(RecordedBackend(spoken))
+    assert run_generate(text=LINE, start_frame=1) == {"FINISHED"}
+    assert run_generate(text=LINE, start_frame=second_start) == {"FINISHED"}
+    first, second = lines_of(obj)
+    first_action = first.action.name
+    assert (first.span.start, second.span.start) == (1, second_start)
+    anim = obj.animation_data
+    assert anim.action is None and [t.name for t in anim.nla_tracks] == [first.track.name, second.track.name]
+
+    # a retake of the first line with other weights (a wider jaw): it replaces that line in place
+    weights = np.asarray(spoken.weights, np.float32).copy()
+    jaw = spoken.channels.index("jawOpen")
+    weights[:, jaw] = np.clip(weights[:, jaw] * 1.6, 0.0, 1.0)
+    retake = dataclasses.replace(spoken, weights=weights)
+    backend_factory.set_test_backend(RecordedBackend(retake))
+    assert run_generate(text=LINE, replace_line=first.line_id) == {"FINISHED"}
+    retaken, kept = lines_of(obj)
+    assert retaken.line_id != first.line_id and kept.line_id == second.line_id
+    assert retaken.span.start == 1 and first_action not in bpy.data.actions
+    assert len(obj.animation_data.nla_tracks) == 2 and _ours_left(scene)["strips"] == (
+        sorted([retaken.line_id, kept.line_id]) if HAS_AUDIO else [])    # the 4.2 wheel has no audio
+    assert np.allclose(_evaluated_jaw(obj, 1, n), _expected_jaw(obj, retake), atol=2e-3)
+    assert np.allclose(_evaluated_jaw(obj, second_start, n), _expected_jaw(obj, spoken), atol=2e-3)
+    assert not np.allclose(_expected_jaw(obj, retake), _expected_jaw(obj, spoken), atol=2e-3)
+
+    # Remove Line on the other one, picked in the panel's Lines list: one undo step brings it back, exactly
+    scene.unitaf.line_index = bpy.data.actions.find(kept.action.name)
+    before = snapshot()
+    push_undo("before removing")
+    with window_override():
+        assert bpy.ops.unitaf.remove_line("EXEC_DEFAULT", True) == {"FINISHED"}
+    obj = bpy.data.objects["FaceRig"]
+    [left] = lines_of(obj)
+    assert left.line_id == retaken.line_id and len(obj.animation_data.nla_tracks) == 1
+    assert _ours_left(scene) == {"line_actions": [left.action.name], "strips": [left.line_id] if HAS_AUDIO else [],
+                                 "unused_sounds": []}
+    assert np.allclose(_evaluated_jaw(obj, 1, n), _expected_jaw(obj, retake), atol=2e-3)
+    assert jaw_degrees(obj, [second_start + n // 2]).max() < 1e-3          # rest where the removed line was
+    undo()
+    assert snapshot() == before
+    assert [ln.line_id for ln in lines_of(bpy.data.objects["FaceRig"])] == [retaken.line_id, kept.line_id]
+
+
+def test_the_pose_of_each_source_is_picked_in_the_panel_and_saved_with_a_preset(blend, tmp_path):
+    obj = armature()
+    four_poses(obj)
+    pose_action(obj, "Round", {"lip.T": {"location": (0, -0.004, 0)}, "lip.B": {"location": (0, -0.004, 0)}})
+    settings = bpy.context.scene.unitaf
+    with window_override():
+        assert bpy.ops.unitaf.mapping_detect() == {"FINISHED"}
+    rows = {row.source: row.pose.name if row.pose else "" for row in settings.pose_rows}
+    assert rows["mouthOpen"] == "MouthOpen" and rows["oculus.PP"] == "viseme_PP" and rows["oculus.U"] == ""
+    by_source = {row.source: row for row in settings.pose_rows}
+    by_source["oculus.U"].pose = bpy.data.actions["Round"]             # as the picker does
+    by_source["oculus.PP"].pose = None
+    picked = dict(rows, **{"oculus.U": "Round", "oculus.PP": ""})
+    expected = {pose: source for source, pose in picked.items() if pose}
+    assert json.loads(obj["unitaf_bone_poses"]) == expected
+    assert {p: s for p, s in bone_writer.bone_rig(obj).mapping.items() if p in bpy.data.actions} == expected
+    assert ("pick oculus.U: Round", "POSE_HLT") in _panel_rows(obj)     # drawn as pickers
+
+    path = str(tmp_path / "face_rig.json")
+    with window_override():
+        assert bpy.ops.unitaf.mapping_save_preset(filepath=path) == {"FINISHED"}
+        del obj["unitaf_bone_poses"]
+        assert bpy.ops.unitaf.mapping_clear() == {"FINISHED"}
+        assert bpy.ops.unitaf.mapping_load_preset(filepath=path) == {"FINISHED"}
+    assert json.loads(obj["unitaf_bone_poses"]) == expected
+    assert {row.source: row.pose.name if row.pose else "" for row in settings.pose_rows}["oculus.U"] == "Round"
+
+
 @pytest.mark.parametrize("case", ["pose_moves_nothing", "no_face_bones"])
 def test_bad_bone_rigs_get_one_clear_message_and_nothing_changes(blend, spoken, case):  # noqa: F811
     if case == "pose_moves_nothing":
@@ -157,9 +263,13 @@ class _Layout:
     def label(self, text: str = "", icon: str = "NONE") -> None:
         self.rows.append((text, icon))
 
+    def prop(self, data, name: str, text: str = "", icon: str = "NONE") -> None:
+        value = getattr(data, name)
+        self.rows.append((f"pick {text}: {getattr(value, 'name', '')}", icon))
+
 
 def _panel_rows(obj) -> list[tuple[str, str]]:
     from unitaf_blender.blender import panel
     layout = _Layout()
-    panel._draw_bone_rig(layout, obj)
+    panel._draw_bone_rig(layout, obj, bpy.context.scene.unitaf)
     return layout.rows

@@ -144,7 +144,8 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
     if obj is not None and obj.type == "ARMATURE":
         return _apply_bone_line(scene, obj, result, start_frame=start_frame, name=name, add_sound=add_sound,
                                 audio_dir=audio_dir, audio_file=audio_file, extend_range=extend_range,
-                                line_id=line_id)
+                                line_id=line_id, replace_line=replace_line,
+                                replace_overlapping=replace_overlapping)
     target_mapping, rig_report = resolve_rig(obj, mapping)
     lines.check_editable(obj)
     weights = check_result(result)
@@ -227,9 +228,11 @@ def apply_face_result(scene: Any, obj: Any, result: FaceResult, *, start_frame: 
 
 def _apply_bone_line(scene: Any, obj: Any, result: FaceResult, *, start_frame: int, name: str,
                      add_sound: bool, audio_dir: str | None, audio_file: str | None, extend_range: bool,
-                     line_id: str | None) -> AppliedLine:
+                     line_id: str | None, replace_line: str | None,
+                     replace_overlapping: bool) -> AppliedLine:
     """A line on a bone face rig: its pose Actions blended by the retargeted weights (blender/bone_writer),
-    one Action on the armature's own NLA track, the sound like any line."""
+    one Action on the armature's own NLA track, the sound like any line; a retake replaces lines as on a
+    mesh."""
     rig = bone_writer.check_bone_rig(obj)
     weights = check_result(result)
     fps = timing.scene_fps(scene.render.fps, scene.render.fps_base)
@@ -238,6 +241,8 @@ def _apply_bone_line(scene: Any, obj: Any, result: FaceResult, *, start_frame: i
     curves = bone_writer.line_curves(rig, sampled, result.channels, fps, result.meta.get("emotion"))
     frame_end = max(start_frame + n - 1, timing.end_frame(start_frame, result.duration, fps))
     ramp = bone_writer.ramp_frames(fps)
+    replaced = _lines_replaced(obj, line_envelope.Span(int(start_frame), int(frame_end)), replace_line,
+                               replace_overlapping)
     new_id = line_id or lines.new_line_id()
     created_wav: str | None = None
     wav_path: str | None = None
@@ -251,9 +256,11 @@ def _apply_bone_line(scene: Any, obj: Any, result: FaceResult, *, start_frame: i
                                                           timing.key_frames(start_frame, n), curves, ramp)
         action = written.action
         _tag_line(action, name, new_id, wav_path, created_wav is not None, int(start_frame), int(frame_end), fps)
+        for old in replaced:               # before the new sound strip, so it can take the old channel
+            lines.remove_line(scene, obj, old, fps)
         strip = _line_strip(scene, action, name, new_id, wav_path, int(start_frame), int(frame_end), warnings)
         writer.assign_action(obj, written, start_frame=int(start_frame) - ramp)
-        writer.settle_tracks(obj.animation_data)
+        lines.settle(obj, fps, around=new_id)
     except BaseException:       # a line lands whole or not at all
         _undo_partial(scene, written, strip, created_wav, had_sequencer)
         raise
@@ -263,7 +270,8 @@ def _apply_bone_line(scene: Any, obj: Any, result: FaceResult, *, start_frame: i
         action_name=written.action.name, sound_strip_name=None if strip is None else str(strip.name),
         wav_path=wav_path, frame_start=int(start_frame), frame_end=int(frame_end),
         mapped_channels=written.fcurve_count, nla_strip_name=written.nla_strip_name,
-        warnings=tuple(warnings), line_id=new_id, notes=(bone_writer.describe(rig),))
+        warnings=tuple(warnings), line_id=new_id, replaced=tuple(old.name for old in replaced),
+        notes=(bone_writer.describe(rig),))
 
 
 def _line_wav(result: FaceResult, name: str, add_sound: bool, audio_dir: str | None,

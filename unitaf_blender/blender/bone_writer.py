@@ -31,6 +31,8 @@ from ..core.retarget.bone_poses import (
     axis_angle_pose,
     blend_poses,
     moved_bones,
+    pose_map,
+    pose_rows,
 )
 from . import writer
 
@@ -95,6 +97,22 @@ def bone_rig(obj: Any) -> BoneRig:
         poses[DEFAULT_JAW_POSE] = {jaw: axis_angle_pose((1.0, 0.0, 0.0), DEFAULT_JAW_DEGREES)}
         mapping = {**mapping, DEFAULT_JAW_POSE: DEFAULT_JAW_SOURCE}
     return BoneRig(poses=poses, mapping={k: v for k, v in mapping.items() if k in poses}, errors=errors)
+
+
+def rig_pose_rows(obj: Any) -> list[tuple[str, str]]:
+    """The panel's (source, pose Action name) rows for the armature's current map."""
+    try:
+        mapping = bone_rig(obj).mapping
+    except MappingError:
+        mapping = {}
+    return pose_rows(mapping, [a.name for a in bpy.data.actions])
+
+
+def save_pose_rows(obj: Any, rows: list[tuple[str, str]]) -> dict[str, str]:
+    """Save what the panel's rows say as the armature's pose -> source map; returns it."""
+    mapping = pose_map(rows)
+    obj[POSES_PROPERTY] = json.dumps(mapping)
+    return mapping
 
 
 def check_bone_rig(obj: Any) -> BoneRig:

@@ -1,5 +1,5 @@
 """The lines on a character, found and removed: each is an Action of ours playing from its own NLA track of
-the mesh's shape keys, a sound strip tagged with the same line id, and (when we wrote it) a WAV file.
+the mesh's shape keys (of the armature itself, for a bone face rig), a sound strip tagged with the same line id, and (when we wrote it) a WAV file.
 
 Removal never deletes a WAV at once: an undo brings the sound strip back and it must still find its file.
 When the file is saved, a WAV we wrote that nothing in it uses any more moves to a `.unitaf_removed`
@@ -68,10 +68,17 @@ def shape_key_anim(obj: Any) -> Any:
     return None if key is None else key.animation_data
 
 
+def line_anim(obj: Any) -> Any:
+    """The animation data a character's lines play from: its shape keys', or a bone face rig's own."""
+    if obj is not None and obj.type == "ARMATURE":
+        return obj.animation_data
+    return shape_key_anim(obj)
+
+
 def lines_of(obj: Any) -> list[LineOnScene]:
     """The object's lines, in the order they start."""
     out = []
-    for track in line_tracks(shape_key_anim(obj)):
+    for track in line_tracks(line_anim(obj)):
         action = track.strips[0].action
         start = int(action.get("unitaf_start_frame", track.strips[0].frame_start))
         end = int(action.get("unitaf_frame_end", track.strips[0].frame_end))
@@ -107,7 +114,7 @@ def sound_strips_of(scene: Any, line_id: str) -> list[Any]:
 
 def remove_line(scene: Any, obj: Any, line: LineOnScene, fps: float) -> None:
     """Remove the line's track, Action and sound strip; its WAV goes when nothing uses it any more."""
-    anim = shape_key_anim(obj)
+    anim = line_anim(obj)
     wav, owned = line.wav_path, bool(line.action.get(WAV_OWNED, False))
     for strip in sound_strips_of(scene, line.line_id):
         sound_data = strip.sound
@@ -155,8 +162,9 @@ def settle(obj: Any, fps: float, around: str | None = None) -> None:
 
     With `around` (a line id just added), only that line and its two neighbours are re-written: a line's
     ramps depend on itself and its neighbours only, so the others are as they were (adding a line costs
-    the same however many the character has)."""
-    anim = shape_key_anim(obj)
+    the same however many the character has). A bone line keeps the ramps it was written with (its rest is
+    not zero: see bone_writer)."""
+    anim = line_anim(obj)
     idle = idle_track(anim)
     every = lines_of(obj)
     at = next((i for i, line in enumerate(every) if line.line_id == around), None) if around else None

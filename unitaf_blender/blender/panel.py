@@ -136,7 +136,7 @@ class UNITAF_PT_mapping(_SubPanel):
         row.operator("unitaf.mapping_load_preset", text="Load", icon="FILE_FOLDER")
         row.operator("unitaf.mapping_save_preset", text="Save", icon="FILE_TICK")
         if obj is not None and obj.type == "ARMATURE":
-            _draw_bone_rig(layout, obj)
+            _draw_bone_rig(layout, obj, s)
             return
         layout.prop(s, "rig_convention")
         if obj is None:
@@ -193,7 +193,7 @@ class UNITAF_PT_demo(_SubPanel):
             self.layout.operator("unitaf.add_demo_head", icon="MONKEY")
 
 
-def _draw_bone_rig(layout: Any, obj: Any) -> None:
+def _draw_bone_rig(layout: Any, obj: Any, settings: Any) -> None:
     """A bone face rig: one row per pose (its Action and source), an error row for each unusable one."""
     try:
         rig = bone_writer.bone_rig(obj)
@@ -202,8 +202,13 @@ def _draw_bone_rig(layout: Any, obj: Any) -> None:
         return
     layout.label(text=bone_writer.describe(rig) if rig.poses else "No face poses: name pose Actions after "
                  "their channels (jawOpen, viseme_PP ...) or set unitaf_bone_poses", icon="ARMATURE_DATA")
-    for name, source in rig.mapping.items():
-        layout.label(text=f"{name}  ->  {source}", icon="POSE_HLT")
+    if settings.mapping_object == obj.name and len(settings.pose_rows):
+        for row in settings.pose_rows:         # editable: a pose Action picker per source
+            layout.prop(row, "pose", text=row.source, icon="POSE_HLT")
+    else:
+        for name, source in rig.mapping.items():
+            layout.label(text=f"{name}  ->  {source}", icon="POSE_HLT")
+        layout.label(text="Press Detect to pick the pose of each source")
     for name, error in rig.errors.items():
         layout.label(text=f"{name}: {error}", icon="ERROR")
 

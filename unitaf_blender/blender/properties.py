@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import bpy
 from bpy.props import (
     BoolProperty,
@@ -39,6 +41,24 @@ def rig_convention(obj: bpy.types.Object | None) -> str:
 
 def _is_mesh(_self: object, obj: bpy.types.Object) -> bool:
     return obj.type == "MESH"
+
+
+def _pose_picked(self: object, context: Any) -> None:
+    """A pose Action picked in a bone-rig row: the armature's pose -> source map follows the rows."""
+    from .bone_writer import save_pose_rows
+    settings = context.scene.unitaf
+    obj = bpy.data.objects.get(settings.mapping_object)
+    if obj is not None and obj.type == "ARMATURE":
+        save_pose_rows(obj, [(row.source, row.pose.name if row.pose is not None else "")
+                             for row in settings.pose_rows])
+
+
+class UNITAF_PoseRow(bpy.types.PropertyGroup):
+    """One source of a bone face rig and the pose Action that follows it."""
+    source: StringProperty(name="Source")  # type: ignore[valid-type]
+    pose: PointerProperty(  # type: ignore[valid-type]
+        name="Pose", type=bpy.types.Action, update=_pose_picked,
+        description="The Action holding the face bones for this source at its first frame")
 
 
 class UNITAF_MappingRow(bpy.types.PropertyGroup):
@@ -87,6 +107,7 @@ class UNITAF_SceneSettings(bpy.types.PropertyGroup):
         description="How the target's keys are driven; Detect saves the choice on the object")
     mapping_rows: CollectionProperty(type=UNITAF_MappingRow)  # type: ignore[valid-type]
     mapping_index: IntProperty()  # type: ignore[valid-type]
+    pose_rows: CollectionProperty(type=UNITAF_PoseRow)  # type: ignore[valid-type]
     mapping_object: StringProperty(  # type: ignore[valid-type]
         description="The object the mapping rows were made for")
     show_mapping: BoolProperty(name="Channel Mapping", default=False)  # type: ignore[valid-type]
@@ -108,7 +129,7 @@ def rows_mapping(settings: UNITAF_SceneSettings, obj: bpy.types.Object | None) -
     return {row.target: row.source for row in settings.mapping_rows if row.source != "NONE"}
 
 
-CLASSES = (UNITAF_MappingRow, UNITAF_SceneSettings)
+CLASSES = (UNITAF_PoseRow, UNITAF_MappingRow, UNITAF_SceneSettings)
 
 
 def register_properties() -> None:

@@ -45,8 +45,8 @@ class UNITAF_OT_remove_line(SceneOperator, bpy.types.Operator):
     def execute(self, context: Any) -> Result:
         try:
             obj = target_object(context)
-            if obj.type != "MESH" or obj.data.shape_keys is None:
-                raise MappingError(f"'{obj.name}' has no shape keys, so it has no lines")
+            if obj.type != "ARMATURE" and (obj.type != "MESH" or obj.data.shape_keys is None):
+                raise MappingError(f"'{obj.name}' has no shape keys (nor face bones), so it has no lines")
             lines.check_editable(obj)
             line = lines.find_line(obj, self.line_id) if self.line_id else picked_line(context, obj)
             scene = context.scene

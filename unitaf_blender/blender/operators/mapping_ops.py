@@ -9,6 +9,7 @@ import bpy
 from bpy.props import StringProperty
 
 from ...core.mapping import MappingError, auto_map, load_preset, preset_convention, save_preset
+from .. import bone_writer
 from ..apply import shape_key_names
 from ..compat import addon_package
 from ..properties import RIG_CONVENTION
@@ -30,6 +31,7 @@ def preset_directory() -> str:
 def fill_rows(settings: Any, obj: Any, mapping: dict[str, str], how: dict[str, str]) -> None:
     """One row per shape key of `obj` (except Basis), with its channel or NONE."""
     settings.mapping_rows.clear()
+    settings.pose_rows.clear()
     for name in shape_key_names(obj):
         row = settings.mapping_rows.add()
         row.target = name
@@ -38,11 +40,25 @@ def fill_rows(settings: Any, obj: Any, mapping: dict[str, str], how: dict[str, s
     settings.mapping_object = obj.name
 
 
+def fill_pose_rows(settings: Any, obj: Any, rows: list[tuple[str, str]]) -> None:
+    """One row per source of a bone face rig, with the pose Action that follows it (or none)."""
+    settings.mapping_rows.clear()
+    settings.pose_rows.clear()
+    settings.mapping_object = ""          # no update while filling: the rows say what is already saved
+    for source, pose in rows:
+        row = settings.pose_rows.add()
+        row.source = source
+        row.pose = bpy.data.actions.get(pose) if pose else None
+    settings.mapping_object = obj.name
+
+
 class _MappingOperator(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     def target(self, context: Any) -> Any:
         obj = target_object(context)
+        if obj.type == "ARMATURE":
+            return obj
         if not shape_key_names(obj):
             raise MappingError(f"'{obj.name}' has no shape keys; add the demo head to try UniTAF")
         return obj
@@ -60,6 +76,11 @@ class UNITAF_OT_mapping_detect(_MappingOperator):
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         settings = context.scene.unitaf
+        if obj.type == "ARMATURE":
+            fill_pose_rows(settings, obj, bone_writer.rig_pose_rows(obj))
+            picked = sum(1 for row in settings.pose_rows if row.pose is not None)
+            self.report({"INFO"}, f"{picked} pose Actions of '{obj.name}' follow a source; pick one per row")
+            return {"FINISHED"}
         report = auto_map(shape_key_names(obj), settings.rig_convention)
         obj[RIG_CONVENTION] = settings.rig_convention
         fill_rows(settings, obj, report.mapping, report.how)
@@ -75,6 +96,7 @@ class UNITAF_OT_mapping_clear(_MappingOperator):
 
     def execute(self, context: Any) -> Result:
         context.scene.unitaf.mapping_rows.clear()
+        context.scene.unitaf.pose_rows.clear()
         context.scene.unitaf.mapping_object = ""
         return {"FINISHED"}
 
@@ -95,6 +117,7 @@ class UNITAF_OT_mapping_save_preset(bpy.types.Operator):
     def execute(self, context: Any) -> Result:
         settings = context.scene.unitaf
         mapping = {row.target: row.source for row in settings.mapping_rows if row.source != "NONE"}
+        mapping |= {row.pose.name: row.source for row in settings.pose_rows if row.pose is not None}
         if not mapping:
             self.report({"ERROR"}, "the mapping is empty: detect or edit it first")
             return {"CANCELLED"}
@@ -136,6 +159,15 @@ class UNITAF_OT_mapping_load_preset(_MappingOperator):
         except MappingError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
+        if obj.type == "ARMATURE":      # a bone rig's preset: pose Action -> source
+            usable = {t: s for t, s in mapping.items() if t in bpy.data.actions}
+            if not usable:
+                self.report({"ERROR"}, "none of the preset's pose Actions exist in this file")
+                return {"CANCELLED"}
+            bone_writer.save_pose_rows(obj, [(s, t) for t, s in usable.items()])
+            fill_pose_rows(context.scene.unitaf, obj, bone_writer.rig_pose_rows(obj))
+            self.report({"INFO"}, f"{len(usable)} of {len(mapping)} preset rows apply to '{obj.name}'")
+            return {"FINISHED"}
         names = set(shape_key_names(obj))
         usable = {t: s for t, s in mapping.items() if t in names}
         if not usable:

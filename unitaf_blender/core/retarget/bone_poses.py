@@ -83,3 +83,22 @@ JAW_BONES: tuple[str, ...] = ("jaw_master", "jaw", "Jaw", "DEF-jaw", "ORG-jaw", 
                               "c_jawbone.x", "jaw.x")
 DEFAULT_JAW_DEGREES = 22.0
 DEFAULT_JAW_SOURCE = "mouthOpen"        # the lips apart: the jaw shuts at closures
+
+
+# Sources a bone face rig usually has a pose for: the panel offers a row for each (and for any other source
+# already mapped), so a pose Action can be picked for it.
+POSE_ROW_SOURCES: tuple[str, ...] = ("mouthOpen", "oculus.PP", "oculus.FF", "oculus.aa", "oculus.O", "oculus.U",
+                                     "mouthSmile", "mouthFunnel", "mouthPucker")
+
+
+def pose_rows(mapping: Mapping[str, str], actions: Sequence[str]) -> list[tuple[str, str]]:
+    """(source, pose Action name or "") rows for the panel, from a pose -> source map: the usual sources
+    first, then any other mapped one; only poses that are Actions (not the default jaw)."""
+    by_source = {source: pose for pose, source in mapping.items() if pose in actions}
+    sources = list(POSE_ROW_SOURCES) + [s for s in by_source if s not in POSE_ROW_SOURCES]
+    return [(source, by_source.get(source, "")) for source in sources]
+
+
+def pose_map(rows: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """The pose -> source map that panel rows (source, pose Action name or "") say."""
+    return {pose: source for source, pose in rows if pose}
