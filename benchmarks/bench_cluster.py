@@ -3,7 +3,6 @@ same lines, and the time to assemble 1,000 cached lines into a .blend (target < 
 
     .venv/bin/python benchmarks/bench_cluster.py                       # 200 lines, rules mode
     .venv/bin/python benchmarks/bench_cluster.py --lines 60 --mode auto
-    .venv/bin/python benchmarks/bench_cluster.py --assembly-only --assembly-lines 1000
 
 Every figure is a fresh process, timed from its start to its end (imports, Ray start, model loading, the
 work): the single-process batch writes the .blend too (speech + face + assembly), render-lines fills a
@@ -72,53 +71,41 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=200)
     ap.add_argument("--mode", default="rules", choices=("auto", "neural", "rules"))
     ap.add_argument("--assembly-lines", type=int, default=1000)
-    ap.add_argument("--assembly-only", action="store_true", help="only the assembly of cached lines")
     args = ap.parse_args()
     py = sys.executable
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
         d = Path(tmp)
         scene = d / "scene.blend"
         run([py, "-c", SCENE, str(REPO), str(scene)])
-        if not args.assembly_only:
-            compare_compute(d, scene, args.lines, args.mode)
-        assembly(d, scene, args.assembly_lines, args.mode)
+        script = d / "lines.csv"
+        write_dialogue(script, args.lines, args.lines)
+        rows = []
+        wall, _ = run([py, str(BATCH), str(scene), "--dialogue", str(script), "--save", str(d / "single.blend"),
+                       "--backend", "inprocess", "--mode", args.mode])
+        rows.append(("single-process batch (compute + .blend)", wall, ""))
+        for workers in (1, 2):
+            wall, out = run([py, "-m", "unitaf_backend", "render-lines", str(script), "--out", str(d / f"c{workers}"),
+                             "--workers", str(workers), "--mode", args.mode])
+            inner = re.search(r"([\d.]+) lines/min in", out)
+            rows.append((f"render-lines, {workers} Ray worker(s)", wall,
+                         f"{inner.group(1)} lines/min after start" if inner else ""))
+        print(f"{args.lines} lines, mode {args.mode}:")
+        base = 60.0 * args.lines / rows[0][1]
+        for name, wall, note in rows:
+            rate = 60.0 * args.lines / wall
+            print(f"  {name:44s} {wall:7.1f} s  {rate:7.1f} lines/min  x{rate / base:4.2f}  {note}")
 
-
-def compare_compute(d: Path, scene: Path, lines: int, mode: str) -> None:
-    """The single-process batch beside render-lines on 1 and 2 Ray workers, over the same lines."""
-    py = sys.executable
-    script = d / "lines.csv"
-    write_dialogue(script, lines, lines)
-    rows = []
-    wall, _ = run([py, str(BATCH), str(scene), "--dialogue", str(script), "--save", str(d / "single.blend"),
-                   "--backend", "inprocess", "--mode", mode])
-    rows.append(("single-process batch (compute + .blend)", wall, ""))
-    for workers in (1, 2):
-        wall, out = run([py, "-m", "unitaf_backend", "render-lines", str(script), "--out", str(d / f"c{workers}"),
-                         "--workers", str(workers), "--mode", mode])
-        inner = re.search(r"([\d.]+) lines/min in", out)
-        rows.append((f"render-lines, {workers} Ray worker(s)", wall,
-                     f"{inner.group(1)} lines/min after start" if inner else ""))
-    print(f"{lines} lines, mode {mode}:")
-    base = 60.0 * lines / rows[0][1]
-    for name, wall, note in rows:
-        rate = 60.0 * lines / wall
-        print(f"  {name:44s} {wall:7.1f} s  {rate:7.1f} lines/min  x{rate / base:4.2f}  {note}")
-
-
-def assembly(d: Path, scene: Path, n: int, mode: str) -> None:
-    """A fresh batch process assembling `n` cached lines into a .blend, with no backend it could use."""
-    py = sys.executable
-    big = d / "big.csv"
-    write_dialogue(big, n, 50)                  # 50 sentences x 2 emotions = 100 distinct lines
-    run([py, "-m", "unitaf_backend", "render-lines", str(big), "--out", str(d / "big-cache"), "--workers", "0",
-         "--mode", mode])
-    wall, out = run([py, str(BATCH), str(scene), "--dialogue", str(big), "--save", str(d / "big.blend"),
-                     "--mode", mode, "--cache", str(d / "big-cache"), "--url", "http://127.0.0.1:9"])
-    landed = re.search(r"(\d+) (?:line|row)s? (?:landed|written|new)", out)
-    print(f"assembly of {n} cached lines into a .blend (no backend): {wall:.1f} s "
-          f"(target < 10 s){'; ' + landed.group(0) if landed else ''}")
-    driver_cost(d / "big-cache")
+        n = args.assembly_lines
+        big = d / "big.csv"
+        write_dialogue(big, n, 50)                  # 50 sentences x 2 emotions = 100 distinct lines
+        run([py, "-m", "unitaf_backend", "render-lines", str(big), "--out", str(d / "big-cache"), "--workers", "0",
+             "--mode", args.mode])
+        wall, out = run([py, str(BATCH), str(scene), "--dialogue", str(big), "--save", str(d / "big.blend"),
+                         "--mode", args.mode, "--cache", str(d / "big-cache"), "--url", "http://127.0.0.1:9"])
+        landed = re.search(r"(\d+) (?:line|row)s? (?:landed|written|new)", out)
+        print(f"assembly of {n} cached lines into a .blend (no backend): {wall:.1f} s "
+              f"(target < 10 s){'; ' + landed.group(0) if landed else ''}")
+        driver_cost(d / "big-cache")
 
 
 def driver_cost(cache_dir: Path) -> None:

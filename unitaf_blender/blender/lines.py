@@ -140,7 +140,6 @@ class _Body:
     curves: list[Any]
     frames: np.ndarray            # [n]
     values: np.ndarray            # [n, len(curves)]
-    keys: list[tuple[np.ndarray, np.ndarray]]   # each curve's keys as they are now (ramps included)
 
 
 def _body(line: LineOnScene) -> _Body | None:
@@ -150,20 +149,11 @@ def _body(line: LineOnScene) -> _Body | None:
     if n <= 0 or not curves:
         return None               # not made by this version: left as it is
     columns = []
-    keys = []
     frames = np.arange(start, start + n, dtype=np.float32)
     for fc in curves:
         f, v = read_keys(fc)
-        keys.append((f, v))
         columns.append(np.interp(frames, f, v).astype(np.float32))
-    return _Body(line, curves, frames, np.stack(columns, axis=1), keys)
-
-
-def _same_keys(body: _Body, frames: np.ndarray, values: np.ndarray) -> bool:
-    """Whether the curves already hold exactly these keys (a neighbour the new line does not reach)."""
-    f32 = frames.astype(np.float32)
-    return all(np.array_equal(f, f32) and np.array_equal(v, values[:, i].astype(np.float32))
-               for i, (f, v) in enumerate(body.keys))
+    return _Body(line, curves, frames, np.stack(columns, axis=1))
 
 
 def settle(obj: Any, fps: float, around: str | None = None) -> None:
@@ -197,22 +187,19 @@ def settle(obj: Any, fps: float, around: str | None = None) -> None:
             tails[id(a)], leads[id(b)] = line_envelope.bridge(a.values[-1], int(a.frames[-1]),
                                                               b.values[0], int(b.frames[0]))
             shared |= {(id(a), "tail"), (id(b), "lead")}
-    # a full settle sets every track's blends; after one new line only the re-written lines' change
-    blends = {line.track.name: (line.track.strips[0].blend_in, line.track.strips[0].blend_out)
-              for line in every} if at is None else {}
+    blends = {line.track.name: (line.track.strips[0].blend_in, line.track.strips[0].blend_out) for line in every}
     for b in bodies:
         if id(b) not in rewrite:
             continue
         frames, values = line_envelope.assemble(leads[id(b)], b.frames, b.values, tails[id(b)])
-        if at is None or b.line.line_id == around or not _same_keys(b, frames, values):
-            for i, fc in enumerate(b.curves):
-                replace_keys(fc, frames, values[:, i])
-            replace_strip(b.line.track)
+        for i, fc in enumerate(b.curves):
+            replace_keys(fc, frames, values[:, i])
+        replace_strip(b.line.track)
         # against idle motion, a ramp from or to rest blends in over its whole length (a shared ramp: 1 frame)
         blends[b.line.track.name] = (
             1.0 if (id(b), "lead") in shared else len(leads[id(b)].frames) + 1.0,
             1.0 if (id(b), "tail") in shared else len(tails[id(b)].frames) + 1.0)
-    settle_tracks(anim, blends, idle, only=None if at is None else set(blends))
+    settle_tracks(anim, blends, idle)
 
 
 IDLE_TAG = "unitaf_idle"          # on an idle Action of ours: the object it is for

@@ -103,21 +103,12 @@ def is_line_action(action: Any) -> bool:
     return action is not None and action.get(LINE_TAG) is not None
 
 
-def line_tracks(anim: Any, first_only: bool = False) -> list[Any]:
-    """Our tracks, bottom first: those whose one strip plays a line's Action (only the lowest of them
-    with `first_only`)."""
+def line_tracks(anim: Any) -> list[Any]:
+    """Our tracks, bottom first: those whose one strip plays a line's Action."""
     if anim is None:
         return []
-    ours = (t for t in anim.nla_tracks if len(t.strips) == 1 and is_line_action(t.strips[0].action))
-    if first_only:
-        return [t for t, _ in zip(ours, range(1))]
-    return list(ours)
-
-
-def _named_line_tracks(anim: Any, names: set[str]) -> list[Any]:
-    """Our tracks among `names` (the lines a settle re-wrote)."""
-    found = (anim.nla_tracks.get(name) for name in sorted(names))
-    return [t for t in found if t is not None and len(t.strips) == 1 and is_line_action(t.strips[0].action)]
+    return [t for t in anim.nla_tracks
+            if len(t.strips) == 1 and is_line_action(t.strips[0].action)]
 
 
 def replace_strip(track: Any) -> Any:
@@ -132,7 +123,7 @@ def replace_strip(track: Any) -> Any:
 
 
 def settle_tracks(anim: Any, blends: dict[str, tuple[float, float]] | None = None,
-                  idle: Any | None = None, only: set[str] | None = None) -> None:
+                  idle: Any | None = None) -> None:
     """Make every line play, whatever was added or removed.
 
     Without an idle track, the lowest line holds its first and last keys (both at rest) over every frame
@@ -148,12 +139,10 @@ def settle_tracks(anim: Any, blends: dict[str, tuple[float, float]] | None = Non
         strip.use_auto_blend = False
         strip.extrapolation = "HOLD"
         strip.blend_in = strip.blend_out = 0.0
-    tracks = line_tracks(anim) if only is None else _named_line_tracks(anim, only)
-    lowest = next(iter(tracks if only is None else line_tracks(anim, first_only=True)), None)
-    for track in tracks:
+    for i, track in enumerate(line_tracks(anim)):
         strip = track.strips[0]
         strip.use_auto_blend = False
-        if track == lowest and idle is None:
+        if i == 0 and idle is None:
             strip.extrapolation = "HOLD"
             strip.blend_in = strip.blend_out = 0.0
             continue

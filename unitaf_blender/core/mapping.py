@@ -17,12 +17,11 @@ jawOpen of its own. Pure logic: no bpy.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -277,14 +276,7 @@ def detect_convention(target_names: Iterable[str]) -> str:
 def auto_map(target_names: Iterable[str], convention: str = "AUTO") -> MappingReport:
     """Map a mesh's shape keys (without its reference/Basis key) to sources, for `convention` (or the
     detected one)."""
-    # a batch maps the same rig once per line: the answer is remembered, each caller gets its own dicts
-    report = _auto_map(tuple(dict.fromkeys(target_names)), convention)
-    return replace(report, mapping=dict(report.mapping), how=dict(report.how))
-
-
-@functools.lru_cache(maxsize=64)
-def _auto_map(target_names: tuple[str, ...], convention: str) -> MappingReport:
-    targets = list(target_names)
+    targets = list(dict.fromkeys(target_names))
     if convention not in CONVENTIONS:
         raise MappingError(f"unknown rig convention {convention!r}; choose one of: {', '.join(CONVENTIONS)}")
     chosen = detect_convention(targets) if convention == "AUTO" else convention
