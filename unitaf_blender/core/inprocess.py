@@ -124,17 +124,11 @@ def _face_result(anim: Any, include_audio: bool) -> FaceResult:
 
     weights = np.array(anim.weights, dtype=np.float32)
     has_audio = anim.audio is not None and anim.sample_rate
-    if has_audio:
-        duration = len(anim.audio) / anim.sample_rate
-    elif anim.timeline is not None:
-        duration = anim.timeline.duration
-    else:
-        duration = weights.shape[0] / anim.fps
     # the timeline goes through JSON, as over HTTP, so both paths hand over the same plain dict
     timeline = json.loads(json.dumps(anim.timeline.to_dict(), default=str)) if anim.timeline is not None else {}
     return FaceResult(
         fps=float(anim.fps), channels=tuple(anim.channels), weights=weights, timeline=timeline,
-        duration=float(duration),
+        duration=float(anim.duration),
         audio_wav=wav_bytes(anim.audio, anim.sample_rate) if include_audio and has_audio else None,
         head=np.array(anim.head, dtype=np.float32) if anim.head is not None else None,
         meta=json.loads(json.dumps(dict(anim.meta), default=str)),

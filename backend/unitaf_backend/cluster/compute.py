@@ -31,16 +31,10 @@ def compute_line(recipe: LineRecipe, audio_bytes: bytes | None = None) -> Cached
                                                         transcript=recipe.transcript, emotion=spec, fps=fps,
                                                         mode=mode, seed=seed, head_motion=head))
     weights = np.array(anim.weights, dtype=np.float32)
-    if anim.audio is not None and anim.sample_rate:
-        duration = len(anim.audio) / anim.sample_rate
-    elif anim.timeline is not None:
-        duration = anim.timeline.duration
-    else:
-        duration = weights.shape[0] / anim.fps
     timeline = json.loads(json.dumps(anim.timeline.to_dict(), default=str)) if anim.timeline is not None else {}
     return CachedLine(
         fps=float(anim.fps), channels=tuple(anim.channels), weights=weights, timeline=timeline,
-        duration=float(duration),
+        duration=float(anim.duration),
         audio_wav=wav_bytes(anim.audio, anim.sample_rate)
         if recipe.kind == "speak" and anim.audio is not None and anim.sample_rate else None,
         head=np.array(anim.head, dtype=np.float32) if anim.head is not None else None,

@@ -24,3 +24,12 @@ class FaceAnimation:
     @property
     def n_frames(self) -> int:
         return int(self.weights.shape[0])
+
+    @property
+    def duration(self) -> float:
+        """Seconds the line lasts: its audio when it has some, else its timeline, else its frames."""
+        if self.audio is not None and self.sample_rate:
+            return len(self.audio) / self.sample_rate
+        if self.timeline is not None:
+            return float(self.timeline.duration)
+        return self.n_frames / self.fps

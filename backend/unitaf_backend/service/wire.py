@@ -92,8 +92,7 @@ def decode(buf: bytes) -> tuple[dict, dict[str, np.ndarray]]:
 def face_payload(anim: FaceAnimation, include_audio: bool = True) -> bytes:
     """A FaceAnimation as the binary payload the /v1 API returns (the recording path sends no audio back)."""
     weights = np.asarray(anim.weights, dtype=np.float32)
-    duration = (len(anim.audio) / anim.sample_rate if anim.audio is not None and anim.sample_rate
-                else anim.timeline.duration if anim.timeline is not None else weights.shape[0] / anim.fps)
+    duration = anim.duration
     header = {
         "kind": "face",
         "fps": float(anim.fps),
